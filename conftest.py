@@ -1,0 +1,53 @@
+"""Suite-wide test set-up: hypothesis profiles, fast hashing, the job queue in immediate mode,
+and the personas of API.md ("Test accounts") as fixtures."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "ci", max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=False
+)
+settings.register_profile("dev", max_examples=60, deadline=None)
+settings.register_profile("long", max_examples=1000, deadline=None, suppress_health_check=list(HealthCheck))
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # live-server browser tests
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_hermetic(settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.AXES_ENABLED = False
+
+
+@pytest.fixture(autouse=True)
+def _huey_immediate():
+    """Jobs run in-process unless a test asks for the real queue (see core tests)."""
+    from huey.contrib.djhuey import HUEY
+
+    was = HUEY.immediate
+    HUEY.immediate = True
+    yield HUEY
+    HUEY.immediate = was
+
+
+@pytest.fixture
+def personas(db):
+    """The organisation and accounts of ``seed_demo --scale users`` (API.md), by username."""
+    from salesdesk.core.testing.personas import make_personas
+
+    return make_personas()
+
+
+@pytest.fixture
+def api(personas):
+    """``api("clerk").get("/api/v1/me")``: a test client authenticated with the persona's token."""
+    from salesdesk.core.testing.clients import ApiClientFactory
+
+    return ApiClientFactory(personas)

@@ -1,0 +1,20 @@
+"""The JSON API at /api/v1: every app's ``api.py`` router, one auth, one error mapping."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from salesdesk.org.api import router as org_router
+
+from . import errors
+from .auth import AUTH
+
+api = NinjaAPI(
+    title="SalesDesk API",
+    version="1",
+    description="SalesDesk 销售内勤工作台 HTTP API. See API.md for the contract.",
+    auth=AUTH,
+    urls_namespace="api",
+)
+errors.install(api)
+api.add_router("", org_router)

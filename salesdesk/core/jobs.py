@@ -1,0 +1,103 @@
+"""Job runs and the worker heartbeat.
+
+``tracked`` wraps a job so each run leaves a ``JobRun`` row (status, timings, output, error) that
+admins see. ``worker_down_since()`` powers the "worker down since …" banner.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import os
+import socket
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db.models import Q
+from django.utils import timezone
+
+from .models import JobRun, JobStatus, WorkerHeartbeat
+
+log = logging.getLogger("salesdesk.jobs")
+
+
+def tracked(name: str) -> Callable:
+    """Record every run of the wrapped job function as a ``JobRun``."""
+
+    def decorate(fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            try:
+                arguments = json.loads(json.dumps({"args": args, "kwargs": kwargs}, default=str))
+            except (TypeError, ValueError):
+                arguments = {}
+            job = JobRun.objects.create(name=name, args=arguments)
+            started = time.monotonic()
+            try:
+                result = fn(*args, **kwargs)
+            except Exception as exc:
+                JobRun.objects.filter(pk=job.pk).update(
+                    status=JobStatus.FAILED, finished_at=timezone.now(),
+                    duration_ms=int((time.monotonic() - started) * 1000),
+                    error=f"{type(exc).__name__}: {exc}"[:10000],
+                )
+                raise
+            JobRun.objects.filter(pk=job.pk).update(
+                status=JobStatus.SUCCEEDED, finished_at=timezone.now(),
+                duration_ms=int((time.monotonic() - started) * 1000),
+                output="" if result is None else str(result)[:10000],
+            )
+            return result
+
+        return run
+
+    return decorate
+
+
+def beat(name: str = "worker") -> None:
+    WorkerHeartbeat.objects.update_or_create(
+        name=name,
+        defaults={"last_seen": timezone.now(), "host": socket.gethostname(), "pid": os.getpid()},
+    )
+
+
+def worker_down_since(name: str = "worker") -> datetime | None:
+    """When the worker was last seen, if that is longer ago than the allowed silence; else None.
+
+    A worker that has never beaten counts as down only once the site has been up for the allowed
+    silence (there is no row yet on a brand-new install)."""
+    hb = WorkerHeartbeat.objects.filter(name=name).first()
+    limit = timezone.now() - timezone.timedelta(seconds=settings.WORKER_DOWN_AFTER_SECONDS)
+    if hb is None or hb.last_seen >= limit:
+        return None
+    return hb.last_seen
+
+
+def alert_worker_down(last_seen: datetime, name: str = "worker") -> bool:
+    """Mail the administrators once per outage. Sent directly: the outbox needs the worker."""
+    claimed = WorkerHeartbeat.objects.filter(
+        Q(down_alerted_at__isnull=True) | Q(down_alerted_at__lt=last_seen), name=name
+    ).update(down_alerted_at=timezone.now())
+    if not claimed:
+        return False
+    User = get_user_model()
+    to = [a for _, a in settings.ADMINS] + list(
+        User.objects.filter(groups__name="admin", is_active=True).exclude(email="").values_list("email", flat=True)
+    )
+    if to:
+        try:
+            send_mail(
+                "SalesDesk 后台任务进程已停止 / job worker down",
+                f"后台任务进程自 {timezone.localtime(last_seen):%Y-%m-%d %H:%M} 起没有心跳。\n"
+                f"The job worker has not reported since {timezone.localtime(last_seen).isoformat()}.",
+                settings.DEFAULT_FROM_EMAIL, sorted(set(to)), fail_silently=True,
+            )
+        except Exception:
+            log.exception("could not mail the worker-down alert")
+    return True
