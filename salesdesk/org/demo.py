@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 
 from salesdesk.core.demo import DemoContext
@@ -34,7 +35,10 @@ def _user(ctx: DemoContext, username: str, name: str, role: str, dept: Departmen
         username=username, name=name, email=f"{username}@example.com", department=dept, team=team,
         title=title, phone=f"138{ctx.rng.randrange(10**8):08d}",
     )
-    user.set_password(ctx.password)
+    # One hash for every demo account: PBKDF2 per user would dominate seeding time.
+    if "password_hash" not in ctx.shared:
+        ctx.shared["password_hash"] = make_password(ctx.password)
+    user.password = ctx.shared["password_hash"]
     user.save()
     user.groups.add(Group.objects.get(name=role))
     return user
