@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "ninja",
     "salesdesk.core",
     "salesdesk.org",
+    "salesdesk.ledger",
     "salesdesk.api",
 ]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -111,3 +112,76 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.last_seen:%Y-%m-%d %H:%M:%S}"
+
+
+class NumberCounter(models.Model):
+    """The last number handed out for one document kind in one period (``SO`` + ``20261127``).
+
+    Locked while a number is taken, so two requests never get the same one; numbers are never
+    reused, even if the document that took one is later cancelled."""
+
+    kind = models.CharField(_("单据类型"), max_length=10)
+    period = models.CharField(_("期间"), max_length=8)
+    last = models.PositiveIntegerField(_("最后序号"), default=0)
+
+    class Meta:
+        verbose_name = _("单号计数器")
+        verbose_name_plural = _("单号计数器")
+        constraints = [models.UniqueConstraint(fields=["kind", "period"], name="counter_kind_period_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}{self.period}:{self.last}"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    # Random name: the original name is kept in the row, never used on disk.
+    import uuid
+
+    ext = filename.rsplit(".", 1)[-1].lower()[:8] if "." in filename else "bin"
+    return f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{ext}"
+
+
+class Attachment(models.Model):
+    """A file attached to a business object (bank slip, signed contract scan, stamped statement).
+
+    Served only through a view that checks the user may see the owning object."""
+
+    content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField()
+    file = models.FileField(_("文件"), upload_to=attachment_path, max_length=300)
+    original_name = models.CharField(_("文件名"), max_length=255)
+    size = models.PositiveBigIntegerField(_("大小"))
+    mimetype = models.CharField(_("类型"), max_length=100)
+    sha256 = models.CharField(max_length=64)
+    description = models.CharField(_("说明"), max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("上传人")
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+        ordering = ["-uploaded_at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="attachment_owner_idx")]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class ExportLog(models.Model):
+    """Who exported what and how many rows: exports of business data are logged."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    what = models.CharField(_("导出内容"), max_length=100)
+    filters = models.JSONField(_("筛选条件"), default=dict, blank=True)
+    rows = models.PositiveIntegerField(_("行数"))
+    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("导出记录")
+        verbose_name_plural = _("导出记录")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.what} {self.rows}"

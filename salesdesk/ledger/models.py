@@ -1,0 +1,96 @@
+"""The business ledger: immutable facts, one table that reports, overviews, statements, aging
+and commission read (DESIGN.md, "The ledger")."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from salesdesk.core.fields import MoneyField, QuantityField, RateField
+
+from .choices import FactKind
+
+
+class ImmutableFactError(Exception):
+    pass
+
+
+class FactQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise ImmutableFactError("ledger facts are immutable: record a correcting fact instead")
+
+    def delete(self):
+        raise ImmutableFactError("ledger facts are never deleted: record a correcting fact instead")
+
+    def of_measure(self, measure: str) -> FactQuerySet:
+        from .choices import MEASURES
+
+        return self.filter(kind__in=MEASURES[measure])
+
+    def visible_to(self, user) -> FactQuerySet:
+        """Facts of the salespeople the user may see (a fact carries one credit share)."""
+        from salesdesk.org.visibility import salesperson_scope
+
+        scope = salesperson_scope(user)
+        if scope is None:
+            return self
+        return self.filter(salesperson_id__in=scope)
+
+
+class Fact(models.Model):
+    """One business event's effect on the figures, for one credit share: who (customer,
+    salesperson, team), what (product, quantity), how much (amount incl. tax, and the tax), when
+    (business date and accounting period) and from which document. Never edited or deleted."""
+
+    kind = models.CharField(_("类型"), max_length=12, choices=FactKind.choices)
+    business_date = models.DateField(_("业务日期"))
+    period = models.CharField(_("会计期间"), max_length=7)  # "2026-11"
+    amount = MoneyField(_("金额(含税)"))
+    tax = MoneyField(_("税额"), default=0)
+    quantity = QuantityField(_("数量"), null=True, blank=True)
+    customer_id = models.BigIntegerField(_("客户"), db_index=True)
+    salesperson = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("业务员"),
+    )
+    team = models.ForeignKey(
+        "org.SalesTeam", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("团队")
+    )
+    share = RateField(_("业绩分成"), default=1)
+    product_id = models.BigIntegerField(_("产品"), null=True, blank=True)
+    contract_id = models.BigIntegerField(_("合同"), null=True, blank=True)
+    order_id = models.BigIntegerField(_("订单"), null=True, blank=True)
+    source_kind = models.CharField(_("来源单据类型"), max_length=30)
+    source_id = models.BigIntegerField(_("来源单据"))
+    source_line_id = models.BigIntegerField(_("来源单据行"), null=True, blank=True)
+    recorded_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("记录人")
+    )
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+
+    objects = FactQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("业务事实")
+        verbose_name_plural = _("业务事实")
+        indexes = [
+            models.Index(fields=["business_date", "kind"], name="fact_date_idx"),
+            models.Index(fields=["period", "salesperson"], name="fact_period_sp_idx"),
+            models.Index(fields=["customer_id", "business_date"], name="fact_customer_idx"),
+            models.Index(fields=["contract_id"], name="fact_contract_idx"),
+            models.Index(fields=["order_id"], name="fact_order_idx"),
+            models.Index(fields=["source_kind", "source_id"], name="fact_source_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount} {self.business_date}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ImmutableFactError("ledger facts are immutable: record a correcting fact instead")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableFactError("ledger facts are never deleted: record a correcting fact instead")
