@@ -70,11 +70,17 @@ def beat(name: str = "worker") -> None:
 def worker_down_since(name: str = "worker") -> datetime | None:
     """When the worker was last seen, if that is longer ago than the allowed silence; else None.
 
-    A worker that has never beaten counts as down only once the site has been up for the allowed
-    silence (there is no row yet on a brand-new install)."""
+    A worker that has never beaten counts as down once the first account is older than the allowed
+    silence (a brand-new install has had no chance to start its worker yet)."""
     hb = WorkerHeartbeat.objects.filter(name=name).first()
     limit = timezone.now() - timezone.timedelta(seconds=settings.WORKER_DOWN_AFTER_SECONDS)
-    if hb is None or hb.last_seen >= limit:
+    if hb is None:
+        first = get_user_model().objects.order_by("date_joined").values_list("date_joined", flat=True).first()
+        if first is None or first >= limit:
+            return None
+        WorkerHeartbeat.objects.get_or_create(name=name, defaults={"last_seen": first})
+        return first
+    if hb.last_seen >= limit:
         return None
     return hb.last_seen
 

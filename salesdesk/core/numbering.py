@@ -1,8 +1,9 @@
 """Document numbers: ``SO20261127-0001`` from a locked counter row per kind and period.
 
 The counter is bumped with an UPDATE in the caller's transaction, which holds the row lock (the
-write lock on SQLite) until commit, so concurrent requests get distinct numbers; a number taken
-by a transaction that later rolls back is simply skipped, never handed out twice."""
+write lock on SQLite) until commit, so concurrent requests get distinct numbers. A transaction
+that rolls back rolls its bump back too, so no number of a committed document is ever reused
+and the sequence has no gaps from failed attempts."""
 
 from __future__ import annotations
 

@@ -1,8 +1,18 @@
 from django.urls import path
 
 from . import views
+from .attachment_views import download as attachment_download
+from .attachment_views import upload as attachment_upload
 
 urlpatterns = [
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read-all/", views.notifications_read_all, name="notifications_read_all"),
+]
+urlpatterns += [
+    path(
+        "attachments/<int:content_type_id>/<int:object_id>/upload/",
+        attachment_upload,
+        name="attachment_upload",
+    ),
+    path("attachments/<int:pk>/download/", attachment_download, name="attachment_download"),
 ]

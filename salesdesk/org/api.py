@@ -8,7 +8,8 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Path, Query, Router, Schema
 
 from salesdesk.api.pagination import PageParams, paginate
-from salesdesk.api.schemas import COMMON_ERRORS, MAX_ID, ListOut
+from salesdesk.api.schemas import COMMON_ERRORS, MAX_ID, HistoryOut, ListOut, history_response
+from salesdesk.core.access import get_for_user
 
 from .models import User
 from .roles import Role
@@ -70,3 +71,9 @@ def list_users(request, filters: Query[UserFilter], page: Query[PageParams]):
 @router.get("/users/{user_id}", response={200: UserOut, **COMMON_ERRORS}, summary="用户 / One user")
 def get_user(request, user_id: int = Path(..., ge=1, le=MAX_ID)):
     return get_object_or_404(users_for(request.user), pk=user_id)
+
+
+@router.get("/users/{user_id}/history", response={200: HistoryOut, **COMMON_ERRORS},
+            summary="用户变更记录 / Change history of one user")
+def user_history(request, page: Query[PageParams], user_id: int = Path(..., ge=1, le=MAX_ID)):
+    return history_response(get_for_user(User, user_id, request.user), page.limit, page.offset)

@@ -56,7 +56,8 @@ def seed(ctx: DemoContext) -> None:
     teams["A"].manager = users["manager"]
     teams["A"].save()
     for username in ("sales1", "sales3"):
-        User.objects.filter(username=username).update(manager=users["manager"])
+        users[username].manager = users["manager"]
+        users[username].save(update_fields=["manager"])
     salespeople = [users["sales1"], users["sales2"], users["sales3"]]
     if ctx.business:
         extra = 3 if ctx.scale == "demo" else 60

@@ -32,6 +32,14 @@ class Department(models.Model):
         return self.name
 
 
+class SalesTeamQuerySet(models.QuerySet):
+    def visible_to(self, user) -> SalesTeamQuerySet:
+        """Teams (names, managers, members) are visible to every signed-in employee."""
+        if user is None or not user.is_authenticated:
+            return self.none()
+        return self
+
+
 class SalesTeam(models.Model):
     """A sales team led by one sales manager; visibility of a manager is their teams' salespeople."""
 
@@ -45,6 +53,8 @@ class SalesTeam(models.Model):
         Department, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("部门")
     )
     history = HistoricalRecords()
+
+    objects = SalesTeamQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("销售团队")

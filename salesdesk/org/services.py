@@ -70,3 +70,13 @@ def set_roles(*, actor: User, user: User, roles: list[str]) -> None:
         raise ValueError(f"unknown roles: {sorted(unknown)}")
     user.groups.set(Group.objects.filter(name__in=roles))
     user.__dict__.pop("role_codes", None)
+
+
+@transaction.atomic
+def update_user(*, actor: User, user: User, form) -> User:
+    """Save an edited employee profile and their roles; history records ``actor`` as the author."""
+    user = form.save(commit=False)
+    user._history_user = actor
+    user.save()
+    set_roles(actor=actor, user=user, roles=form.cleaned_data.get("roles") or [])
+    return user

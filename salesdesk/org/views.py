@@ -2,8 +2,11 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.models import Group
+from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -11,9 +14,16 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import services
-from .models import ApiToken
+from salesdesk.core.access import get_for_user
+from salesdesk.core.detail import DetailPage
+from salesdesk.core.listing import ListPage
+
+from . import permissions, services
+from .filters import TeamFilterSet, UserFilterSet
+from .forms import UserForm
+from .models import ApiToken, SalesTeam, User
 from .roles import Role
+from .tables import TeamTable, UserTable
 
 
 class LoginView(auth_views.LoginView):
@@ -72,3 +82,72 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     if request.htmx:
         return _render_tokens(request)
     return redirect("profile")
+
+
+def people_queryset():
+    return User.objects.select_related("team", "department").prefetch_related(
+        Prefetch("groups", queryset=Group.objects.only("id", "name"))
+    )
+
+
+class UserList(ListPage):
+    model = User
+    table_class = UserTable
+    filterset_class = UserFilterSet
+    title = _("用户")
+    export_permission = permissions.EXPORT_USERS
+    export_name = "org.users"
+
+    def base_queryset(self):
+        return people_queryset().visible_to(self.request.user)
+
+
+class UserDetail(DetailPage):
+    model = User
+    template_name = "org/user_detail.html"
+
+    def get_queryset(self):
+        return people_queryset()
+
+    def overview_context(self, obj) -> dict:
+        return {
+            "roles": _roles(obj),
+            "can_edit": self.request.user.has_perm(permissions.MANAGE_USERS),
+        }
+
+
+@login_required
+@permission_required(permissions.MANAGE_USERS, raise_exception=True)
+def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user = get_for_user(people_queryset(), pk, request.user)
+    form = UserForm(request.POST or None, instance=user)
+    if request.method == "POST" and form.is_valid():
+        services.update_user(actor=request.user, user=user, form=form)
+        messages.success(request, _("已保存。"))
+        return redirect("user_detail", pk=user.pk)
+    return render(request, "org/user_form.html", {"form": form, "object": user})
+
+
+class TeamList(ListPage):
+    model = SalesTeam
+    table_class = TeamTable
+    filterset_class = TeamFilterSet
+    title = _("销售团队")
+
+    def base_queryset(self):
+        return (
+            SalesTeam.objects.visible_to(self.request.user)
+            .select_related("manager")
+            .annotate(member_count=Count("members"))
+        )
+
+
+class TeamDetail(DetailPage):
+    model = SalesTeam
+    template_name = "org/team_detail.html"
+    with_attachments = False
+
+    def get_queryset(self):
+        return SalesTeam.objects.select_related("manager").prefetch_related(
+            Prefetch("members", queryset=User.objects.order_by("username"))
+        )

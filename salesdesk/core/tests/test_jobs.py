@@ -74,3 +74,20 @@ def test_huey_checks_crontabs_in_local_time():
     from huey.contrib.djhuey import HUEY
 
     assert HUEY.utc is False
+
+
+def test_banner_shows_when_the_worker_never_started_on_an_install_older_than_five_minutes(client, personas):
+    from salesdesk.org.models import User
+
+    User.objects.update(date_joined=timezone.now() - timezone.timedelta(minutes=30))
+    _login(client)
+
+    assert 'id="worker-down"' in client.get("/").content.decode()
+
+
+def test_ui_is_chinese_even_when_the_browser_asks_for_english(client, personas):
+    _login(client)
+
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+
+    assert '<html lang="zh-hans">' in html

@@ -60,7 +60,7 @@ CASES: list[Case] = [
     Case("password_change", method="POST", label="empty form", body={}, expect=page_expect(200)),
     Case("password_change_done", expect=page_expect(200)),
     # --- profile and API tokens ---
-    Case("profile", expect=page_expect(200)),
+    Case("profile", expect=page_expect(403)),
     Case("token_create", method="POST", body={"name": "matrix"}, expect=page_expect(200)),
     Case("token_create", expect=page_expect(405)),
     Case(

@@ -2,7 +2,7 @@ import re
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from salesdesk.core.lib.amount_words import amount_in_words
@@ -139,12 +139,12 @@ def _read_section(text: str) -> int:
 
 
 def _read_integer(text: str) -> int:
-    if "亿" in text:
-        high, low = text.rsplit("亿", 1)
-        return _read_integer(high) * 10**8 + _read_integer(low)
-    if "万" in text:
-        high, low = text.split("万", 1)
-        return _read_section(high) * 10**4 + _read_section(low)
+    for big, scale in (("亿", 10**8), ("万", 10**4)):
+        if big in text:
+            high, low = text.rsplit(big, 1)
+            # 亿 and 万 multiply what stands before them, so something non-zero must.
+            assert high and high[-1] not in "零亿", f"{big} without a number before it in {text!r}"
+            return _read_integer(high) * scale + _read_integer(low)
     return _read_section(text)
 
 
@@ -168,11 +168,20 @@ def _sparse_fen(digits: list[int]) -> int:
     return int("".join(map(str, digits)))
 
 
-# Uniform integers rarely contain long zero runs, which are where the rules bite; the second
-# strategy builds numbers that are mostly zeros.
+def _fen_from_sections(sections: list[int], cents: int) -> int:
+    yuan = sum(section * 10 ** (4 * i) for i, section in enumerate(sections))
+    return yuan * 100 + cents
+
+
+# Uniform integers rarely contain long zero runs or empty 4-digit sections, which are where
+# the rules bite; the other two strategies build numbers that are mostly zeros.
+_section = st.sampled_from([0, 0, 0, 1, 10, 100, 1000, 1001, 1010, 9000, 9999])
+_cents = st.sampled_from([0, 0, 1, 5, 10, 50, 99])
 amounts = st.one_of(
     st.integers(min_value=0, max_value=10**14),
     st.lists(st.sampled_from([0] * 8 + list(range(1, 10))), min_size=1, max_size=14).map(_sparse_fen),
+    st.builds(_fen_from_sections, st.lists(_section, min_size=1, max_size=3), _cents),
+    st.builds(_fen_from_sections, st.lists(_section, min_size=3, max_size=3), _cents),
 ).map(lambda fen: Decimal(fen).scaleb(-2))
 
 
@@ -181,14 +190,44 @@ def test_capitals_read_back_to_the_same_amount(amount, strict):
     assert read_capitals(amount_in_words(amount, strict=strict)) == amount
 
 
+# Structures the random strategies reach only now and then: an empty 万-section after 亿,
+# empty sections under 万亿, zero runs ending at 万位 and 元位.
+EDGE_AMOUNTS = [Decimal(x) for x in ("900002023.05", "1000000010000", "107000.53", "1000000000.10", "10007000")]
+
+
+def _with_edges(test):
+    for amount in EDGE_AMOUNTS:
+        test = example(amount=amount)(test)
+    return test
+
+
+def _zero_runs(amount: Decimal) -> list[tuple[int, int]]:
+    """(position of the lowest zero, length) of every zero run between non-zero digits.
+
+    Positions count from 个 = 0, so 角 is -1 and 分 is -2.
+    """
+    digits = str(int(amount.scaleb(2)))
+    return [(len(digits) - m.end() - 2, m.end() - m.start()) for m in re.finditer(r"(?<=[1-9])0+(?=[1-9])", digits)]
+
+
+@_with_edges
 @given(amount=amounts)
 def test_strict_mode_writes_one_zero_per_inner_zero_run(amount):
-    # Independent oracle: in strict mode every run of zeros between non-zero digits of
-    # yuan+jiao+fen gets exactly one 零 (rules 4, 5, 6, 8); 0 itself is 零元整.
-    yuan, rest = divmod(int(amount.scaleb(2)), 100)
-    digits = ((str(yuan) if yuan else "") + f"{rest:02d}").lstrip("0")
-    expected = len(re.findall(r"(?<=[1-9])0+(?=[1-9])", digits)) if digits else 1
+    # Rules 4, 5, 6 and 8 taken together: strict mode writes every allowed 零, one per run.
+    expected = len(_zero_runs(amount)) if amount else 1
     assert amount_in_words(amount, prefix="").count("零") == expected
+
+
+@_with_edges
+@given(amount=amounts)
+def test_loose_mode_omits_exactly_the_optional_zeros(amount):
+    # Rule 5: optional when the run ends at the 元位 (角 follows) or at the 万位 (仟 follows);
+    # rule 8: not when the run empties the whole 万-section (4 zeros or more).
+    def optional(lowest: int, length: int) -> bool:
+        return lowest == 0 or (lowest == 4 and length < 4)
+
+    expected = sum(not optional(*run) for run in _zero_runs(amount)) if amount else 1
+    assert amount_in_words(amount, strict=False, prefix="").count("零") == expected
 
 
 @given(amount=amounts)

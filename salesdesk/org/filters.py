@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from salesdesk.core.filters import SearchFilterSet
+
+from .models import SalesTeam, User
+from .roles import Role
+
+
+class UserFilterSet(SearchFilterSet):
+    search_fields = ("search_text", "username", "name", "email", "phone")
+    role = django_filters.ChoiceFilter(label=_("角色"), choices=Role.choices, field_name="groups__name")
+    team = django_filters.ModelChoiceFilter(label=_("销售团队"), queryset=SalesTeam.objects.all())
+    is_active = django_filters.BooleanFilter(label=_("在职"))
+
+    class Meta:
+        model = User
+        fields = ["q", "role", "team", "is_active"]
+
+
+class TeamFilterSet(SearchFilterSet):
+    search_fields = ("code", "name", "manager__name")
+
+    class Meta:
+        model = SalesTeam
+        fields = ["q"]
