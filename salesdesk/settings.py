@@ -94,7 +94,9 @@ INSTALLED_APPS = [
     "ninja",
     "salesdesk.core",
     "salesdesk.org",
+    "salesdesk.customers",
     "salesdesk.ledger",
+    "salesdesk.office",
     "salesdesk.api",
 ]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
+from salesdesk.customers.api import router as customers_router
 from salesdesk.org.api import router as org_router
 
 from . import errors
@@ -18,3 +19,4 @@ api = NinjaAPI(
 )
 errors.install(api)
 api.add_router("", org_router)
+api.add_router("", customers_router)

@@ -49,7 +49,9 @@ class Fact(models.Model):
     amount = MoneyField(_("金额(含税)"))
     tax = MoneyField(_("税额"), default=0)
     quantity = QuantityField(_("数量"), null=True, blank=True)
-    customer_id = models.BigIntegerField(_("客户"), db_index=True)
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="+", verbose_name=_("客户")
+    )
     salesperson = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
         verbose_name=_("业务员"),

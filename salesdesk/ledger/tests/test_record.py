@@ -8,6 +8,7 @@ from django.db.models import Sum
 from hypothesis import given
 from hypothesis import strategies as st
 
+from salesdesk.customers.tests.factories import CustomerFactory
 from salesdesk.ledger.choices import FactKind
 from salesdesk.ledger.models import Fact, ImmutableFactError
 from salesdesk.ledger.services import FactInput, Share, record, split_by_shares
@@ -17,7 +18,8 @@ def _booked(personas, amount="10000.00", shares=None, **kw) -> FactInput:
     shares = shares or [Share(personas["sales1"].pk, Decimal("1"))]
     return FactInput(
         kind=kw.pop("kind", FactKind.BOOKED), business_date=date(2026, 11, 27), amount=Decimal(amount),
-        customer_id=1, source_kind="order", source_id=1, shares=shares, **kw,
+        customer_id=kw.pop("customer_id", None) or CustomerFactory(salesperson=personas["sales1"]).pk,
+        source_kind="order", source_id=1, shares=shares, **kw,
     )
 
 
