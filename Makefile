@@ -57,7 +57,7 @@ lock:
 
 ## Extract and compile the translation catalogs (compiled .mo files are committed).
 messages: setup
-	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=node_modules --ignore=var
+	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=node_modules --ignore=var --ignore=tests --no-obsolete
 	$(PY) manage.py compilemessages --ignore=.venv
 
 clean:

@@ -33,16 +33,22 @@ def test_users_scale_builds_the_teams_of_the_api_contract():
 
 
 def test_demo_scale_is_deterministic_for_a_seed():
-    call_command("seed_demo", "--scale", "demo", "--seed", "7")
-    first = list(User.objects.order_by("username").values_list("username", "name"))
-    User.objects.all().delete()
-    SalesTeam.objects.all().delete()
-    from salesdesk.org.models import Department
+    from django.db import transaction
 
-    Department.objects.all().delete()
+    from salesdesk.customers.models import Customer
+
+    def snapshot():
+        return (list(User.objects.order_by("username").values_list("username", "name")),
+                list(Customer.objects.order_by("code").values_list("code", "name", "salesperson__username")))
+
+    with transaction.atomic():
+        call_command("seed_demo", "--scale", "demo", "--seed", "7")
+        first = snapshot()
+        transaction.set_rollback(True)
     call_command("seed_demo", "--scale", "demo", "--seed", "7")
 
-    assert list(User.objects.order_by("username").values_list("username", "name")) == first
+    assert snapshot() == first
+    assert len(first[1]) == 200
 
 
 def test_if_empty_skips_when_users_exist():
