@@ -33,7 +33,7 @@ ACCOUNTS = [
 def _user(ctx: DemoContext, username: str, name: str, role: str, dept: Department, team, title: str) -> User:
     user = User(
         username=username, name=name, email=f"{username}@example.com", department=dept, team=team,
-        title=title, phone=f"138{ctx.rng.randrange(10**8):08d}",
+        title=title, phone=f"138{ctx.rng.randrange(10**8):08d}", is_staff=role == "admin",
     )
     # One hash for every demo account: PBKDF2 per user would dominate seeding time.
     if "password_hash" not in ctx.shared:

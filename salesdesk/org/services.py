@@ -70,6 +70,10 @@ def set_roles(*, actor: User, user: User, roles: list[str]) -> None:
         raise ValueError(f"unknown roles: {sorted(unknown)}")
     user.groups.set(Group.objects.filter(name__in=roles))
     user.__dict__.pop("role_codes", None)
+    is_admin = Role.ADMIN in roles  # the administrator configures through Django admin
+    if user.is_staff != is_admin and not user.is_superuser:
+        user.is_staff = is_admin
+        user.save(update_fields=["is_staff"])
 
 
 @transaction.atomic

@@ -91,3 +91,15 @@ def test_ui_is_chinese_even_when_the_browser_asks_for_english(client, personas):
     html = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
 
     assert '<html lang="zh-hans">' in html
+
+
+def test_admin_sees_job_runs_in_django_admin_but_business_roles_do_not(client, personas):
+    jobs.tracked("demo.job")(lambda: "done")()
+
+    _login(client, "admin")
+    page = client.get("/admin/core/jobrun/")
+    assert page.status_code == 200 and "demo.job" in page.content.decode()
+
+    client.logout()
+    _login(client, "clerk")
+    assert client.get("/admin/core/jobrun/").status_code == 302  # not staff: sent to the admin login
