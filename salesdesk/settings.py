@@ -95,7 +95,10 @@ INSTALLED_APPS = [
     "salesdesk.core",
     "salesdesk.org",
     "salesdesk.customers",
+    "salesdesk.catalog",
     "salesdesk.ledger",
+    "salesdesk.contracts",
+    "salesdesk.orders",
     "salesdesk.office",
     "salesdesk.api",
 ]

@@ -60,7 +60,9 @@ class Fact(models.Model):
         "org.SalesTeam", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("团队")
     )
     share = RateField(_("业绩分成"), default=1)
-    product_id = models.BigIntegerField(_("产品"), null=True, blank=True)
+    product = models.ForeignKey(
+        "catalog.Product", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("产品")
+    )
     contract_id = models.BigIntegerField(_("合同"), null=True, blank=True)
     order_id = models.BigIntegerField(_("订单"), null=True, blank=True)
     source_kind = models.CharField(_("来源单据类型"), max_length=30)

@@ -7,7 +7,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from salesdesk.core.admin import ReadOnlyAdmin
 
-from .models import ApiToken, Department, SalesTeam, User
+from .models import ApiToken, CompanyProfile, Department, SalesTeam, User
 
 
 @admin.register(User)
@@ -34,3 +34,8 @@ class DepartmentAdmin(admin.ModelAdmin):
 @admin.register(ApiToken)
 class ApiTokenAdmin(ReadOnlyAdmin):
     list_display = ("hint", "user", "name", "created_at", "expires_at", "revoked_at", "last_used_at")
+
+
+@admin.register(CompanyProfile)
+class CompanyProfileAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "uscc", "bank_name", "bank_account")

@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group
 
 from salesdesk.core.demo import DemoContext
 
-from .models import Department, SalesTeam, User
+from .models import CompanyProfile, Department, SalesTeam, User
 
 DEPARTMENTS = [
     ("GM", "总经办"), ("SALES", "销售部"), ("FIN", "财务审计部"), ("HR", "人事部"),
@@ -45,6 +45,11 @@ def _user(ctx: DemoContext, username: str, name: str, role: str, dept: Departmen
 
 
 def seed(ctx: DemoContext) -> None:
+    CompanyProfile.objects.create(
+        name="华远润滑油销售有限公司", short_name="华远", uscc="91110000600037341L", address="北京市朝阳区建国路88号",
+        phone="010-62345678", bank_name="中国工商银行北京朝阳支行", bank_account="0200001234567890123",
+        legal_representative="赵强", doc_prefix="华远销",
+    )
     depts = {code: Department.objects.create(code=code, name=name) for code, name in DEPARTMENTS}
     teams = {
         "A": SalesTeam.objects.create(code="A", name="销售一组", department=depts["SALES"]),

@@ -197,3 +197,35 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.session_key[:6]}…"
+
+
+class CompanyProfile(models.Model):
+    """Our own company as printed on contracts, orders, delivery notes and statements (one row)."""
+
+    name = models.CharField(_("公司名称"), max_length=200)
+    short_name = models.CharField(_("简称"), max_length=20, blank=True)
+    uscc = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
+    address = models.CharField(_("地址"), max_length=300, blank=True)
+    phone = models.CharField(_("电话"), max_length=50, blank=True)
+    bank_name = models.CharField(_("开户银行"), max_length=200, blank=True)
+    bank_account = models.CharField(_("银行账号"), max_length=50, blank=True)
+    legal_representative = models.CharField(_("法定代表人"), max_length=50, blank=True)
+    doc_prefix = models.CharField(_("发文字号前缀"), max_length=10, blank=True)  # e.g. 华远销〔2026〕5号
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("公司信息")
+        verbose_name_plural = _("公司信息")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def current(cls) -> CompanyProfile:
+        """The profile, created from settings on first use."""
+        from django.conf import settings
+
+        profile = cls.objects.order_by("pk").first()
+        if profile is None:
+            profile = cls.objects.create(name=settings.COMPANY_NAME)
+        return profile

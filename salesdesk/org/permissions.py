@@ -15,6 +15,7 @@ ADMIN_CONFIGURATION = {
     "org.view_salesteam", "org.add_salesteam", "org.change_salesteam",
     "org.view_department", "org.add_department", "org.change_department",
     "org.view_apitoken", "auth.view_group",
+    "org.view_companyprofile", "org.add_companyprofile", "org.change_companyprofile",
     "core.view_jobrun", "core.view_outboxmessage", "core.view_workerheartbeat", "core.view_notification",
 }
 

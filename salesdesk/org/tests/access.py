@@ -4,7 +4,7 @@ See ``salesdesk/core/testing/access.py`` for how cases are written and run."""
 
 from __future__ import annotations
 
-from django.urls import resolve
+from django.urls import resolve, reverse
 
 from salesdesk.core.testing.access import (
     OWNERSHIP,
@@ -35,6 +35,47 @@ def owners_token(ctx: Ctx) -> dict:
     return {"pk": _token_pk(ctx.owner)}
 
 
+def _user_content_type(ctx: Ctx) -> int:
+    from django.contrib.contenttypes.models import ContentType
+
+    from salesdesk.org.models import User
+
+    return ContentType.objects.get_for_model(User).pk
+
+
+def _upload_to_owner(ctx: Ctx) -> dict:
+    return {"content_type_id": _user_content_type(ctx), "object_id": ctx.owner.pk}
+
+
+def _upload_body(ctx: Ctx) -> dict:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    next_url = reverse("user_detail", kwargs={"pk": ctx.owner.pk})
+    return {"file": SimpleUploadedFile("note.txt", "员工档案".encode(), "text/plain"), "next": next_url}
+
+
+def _stored_iff_allowed(ctx: Ctx, response) -> None:
+    from salesdesk.core.models import Attachment
+
+    stored = Attachment.objects.filter(object_id=ctx.owner.pk, content_type_id=_user_content_type(ctx)).count()
+    assert stored == (1 if ctx.role in {"admin", "hr"} else 0), f"{stored} attachments stored"
+
+
+def _owners_attachment(ctx: Ctx) -> dict:
+    """An employee file of the variant's owner, attached by HR (made inside the row, so it is
+    stored under the row's temporary MEDIA_ROOT and rolled back)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from salesdesk.core.attachments import attach
+
+    upload = SimpleUploadedFile("contract.txt", "劳动合同".encode(), "text/plain")
+    return {"pk": attach(actor=ctx.world.user("hr"), owner=ctx.owner, uploaded_file=upload).pk}
+
+
+# employee files (attachments on a user): the employee sees their own, HR and the admin all
+EMPLOYEE_FILES = dict(admin=200, hr=200, salesperson=per_variant(own=200, team=404, other=404))
+
+
 def _revoked(ctx: Ctx, response) -> None:
     from salesdesk.org.models import ApiToken
 
@@ -60,7 +101,7 @@ CASES: list[Case] = [
     Case("password_change", method="POST", label="empty form", body={}, expect=page_expect(200)),
     Case("password_change_done", expect=page_expect(200)),
     # --- profile and API tokens ---
-    Case("profile", expect=page_expect(403)),
+    Case("profile", expect=page_expect(200)),
     Case("token_create", method="POST", body={"name": "matrix"}, expect=page_expect(200)),
     Case("token_create", expect=page_expect(405)),
     Case(
@@ -82,6 +123,58 @@ CASES: list[Case] = [
         check=_revoked,
     ),
     Case("token_revoke", label="own token", args=own_token, expect=page_expect(405)),
+    # --- people and teams pages ---
+    Case("user_list", expect=page_expect(200)),  # colleagues are visible to every employee
+    Case(
+        "user_list",
+        label="Excel export",
+        query={"export": "xlsx"},
+        expect=page_expect(403, admin=200, clerk=200, general_manager=200, hr=200),
+    ),
+    Case("user_detail", variants=OWNERSHIP, args=lambda c: {"pk": c.owner.pk}, expect=page_expect(200)),
+    Case("user_detail", label="unknown id", args={"pk": 2**31}, expect=page_expect(404)),
+    Case("user_edit", variants=OWNERSHIP, args=lambda c: {"pk": c.owner.pk}, expect=page_expect(403, admin=200)),
+    Case(
+        "user_edit",
+        method="POST",
+        label="invalid form",
+        variants=OWNERSHIP,
+        args=lambda c: {"pk": c.owner.pk},
+        body={},
+        expect=page_expect(403, admin=200),  # the admin gets the form back with its errors
+    ),
+    Case("team_list", expect=page_expect(200)),
+    Case(
+        "team_detail",
+        variants=OWNERSHIP,
+        args=lambda c: {"pk": c.owner.team_id},  # own and team: team A; other: team B
+        expect=page_expect(200),
+    ),
+    # --- employee files: attachments owned by a user ---
+    Case(
+        "attachment_upload",
+        method="POST",
+        label="employee file",
+        variants=OWNERSHIP,
+        args=_upload_to_owner,
+        body=_upload_body,
+        expect=page_expect(404, admin=Redirect("/org/users/"), hr=Redirect("/org/users/")),
+        check=_stored_iff_allowed,
+    ),
+    Case(
+        "attachment_upload",
+        label="employee file",
+        variants=OWNERSHIP,
+        args=_upload_to_owner,
+        expect=page_expect(405),
+    ),
+    Case(
+        "attachment_download",
+        label="employee file",
+        variants=OWNERSHIP,
+        args=_owners_attachment,
+        expect=page_expect(404, **EMPLOYEE_FILES),
+    ),
     # --- API: people ---
     Case("GET /api/v1/me", expect=api_expect(200)),
     Case("GET /api/v1/users", expect=api_expect(200)),
@@ -91,6 +184,12 @@ CASES: list[Case] = [
         variants=OWNERSHIP,
         args=lambda c: {"user_id": c.owner.pk},
         expect=api_expect(200),  # colleagues are visible to every signed-in employee
+    ),
+    Case(
+        "GET /api/v1/users/{user_id}/history",
+        variants=OWNERSHIP,
+        args=lambda c: {"user_id": c.owner.pk},
+        expect=api_expect(200),
     ),
     Case(
         "GET /api/v1/users/{user_id}",
