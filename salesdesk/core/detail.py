@@ -12,7 +12,7 @@ from django.views import View
 
 from .access import get_for_user
 from .attachments import can_view_owner, panel_context
-from .history import history_entries
+from .history import display_rows, history_entries
 from .registries import panels_for
 
 HISTORY_PAGE = 20
@@ -43,11 +43,7 @@ class DetailPage(LoginRequiredMixin, View):
     def tab_context(self, tab: str, obj) -> tuple[str, dict]:
         if tab == "history":
             total, entries = history_entries(obj, limit=HISTORY_PAGE, offset=self._offset())
-            labels = {f.name: f.verbose_name for f in self.model._meta.get_fields() if hasattr(f, "verbose_name")}
-            rows = [
-                {"entry": e, "changes": [(labels.get(k, k), v[0], v[1]) for k, v in e.changes.items()]}
-                for e in entries
-            ]
+            rows = display_rows(self.model, entries)
             page = Paginator(range(total), HISTORY_PAGE).get_page(self.request.GET.get("page"))
             return "partials/history.html", {"rows": rows, "page_obj": page}
         if tab == "attachments":

@@ -16,9 +16,14 @@ from types import SimpleNamespace
 from typing import Any
 
 from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from simple_history.models import HistoricalRecords
 
-HIDDEN_FIELDS = frozenset({"password", "search_text", "last_login"})
+HIDDEN_FIELDS = frozenset({
+    "id", "password", "search_text", "name_key", "last_login", "is_superuser", "is_staff", "date_joined",
+    "created_at", "updated_at",
+})
 
 
 @dataclass(frozen=True)
@@ -35,7 +40,9 @@ def _plain(value: Any) -> Any:
     """JSON-friendly values: money as two-decimal strings, dates ISO, everything else as is."""
     if isinstance(value, Decimal):
         return f"{value:.2f}" if value == value.quantize(Decimal("0.01")) else str(value)
-    if isinstance(value, dt.datetime | dt.date):
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value).isoformat() if timezone.is_aware(value) else value.isoformat()
+    if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, models.Model):
         return value.pk
@@ -94,3 +101,43 @@ def acting_as(user) -> Iterator[None]:
             HistoricalRecords.context.request = previous
         else:
             del HistoricalRecords.context.request
+
+
+def display_rows(model: type[models.Model], entries: list[HistoryEntry]) -> list[dict]:
+    """Entries for people: field labels, related objects by name (one query per related model,
+    whatever the number of entries), yes/no for booleans, local times, choice labels."""
+    fields = {f.name: f for f in model._meta.get_fields() if getattr(f, "concrete", False)}
+    wanted: dict[str, set] = {}
+    for e in entries:
+        for name, pair in e.changes.items():
+            field = fields.get(name)
+            if field is not None and field.is_relation:
+                wanted.setdefault(name, set()).update(v for v in pair if v not in (None, ""))
+    names: dict[str, dict] = {
+        name: {o.pk: str(o) for o in fields[name].related_model._default_manager.filter(pk__in=ids)}
+        for name, ids in wanted.items()
+    }
+
+    def show(name: str, value: Any) -> Any:
+        if value in (None, ""):
+            return value
+        field = fields.get(name)
+        if name in names:
+            return names[name].get(value, value)
+        if isinstance(value, bool):
+            return _("是") if value else _("否")
+        if field is not None and field.choices:
+            return dict(field.flatchoices).get(value, value)
+        if isinstance(value, str) and len(value) > 19 and value[10:11] == "T":
+            return value[:16].replace("T", " ")
+        return value
+
+    rows = []
+    for e in entries:
+        changes = []
+        for name, (old, new) in e.changes.items():
+            field = fields.get(name)
+            label = field.verbose_name if field is not None else name
+            changes.append((label, show(name, old), show(name, new)))
+        rows.append({"entry": e, "changes": changes})
+    return rows

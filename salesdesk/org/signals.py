@@ -22,7 +22,7 @@ def remember_session(sender, request, user, **kwargs) -> None:
 def user_search_text(sender, instance: User, **kwargs) -> None:
     from salesdesk.core.lib.pinyin import search_key
 
-    instance.search_text = search_key(f"{instance.name} {instance.username}")[:300]
+    instance.search_text = f"{search_key(instance.name)} {instance.username.lower()}"[:300]
 
 
 @receiver(post_save, sender=User, dispatch_uid="org.end_access_of_inactive")

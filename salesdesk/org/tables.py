@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import django_tables2 as tables
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -39,6 +40,15 @@ class UserTable(tables.Table):
 
     def render_phone(self, value: str):
         return format_html('<a href="tel:{}">{}</a>', value, value)
+
+    def value_phone(self, value: str) -> str:
+        return value
+
+    def value_is_active(self, value: bool) -> str:
+        return str(_("是") if value else _("否"))
+
+    def value_last_login(self, value) -> str:
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
 class TeamTable(tables.Table):
