@@ -99,6 +99,8 @@ INSTALLED_APPS = [
     "salesdesk.ledger",
     "salesdesk.contracts",
     "salesdesk.orders",
+    "salesdesk.finance",
+    "salesdesk.logistics",
     "salesdesk.office",
     "salesdesk.api",
 ]

@@ -65,3 +65,19 @@ def figures_for(model, objects: Iterable[models.Model], user) -> dict[int, dict[
         for pk, values in provider(objs, user).items():
             merged.setdefault(pk, {}).update(values)
     return merged
+
+
+# Named hooks: a lower app announces an event, a higher app reacts (e.g. finance confirms money on
+# an order and logistics re-derives the order's fulfilment status), still without upward imports.
+_hooks: dict[str, list[Callable[..., None]]] = defaultdict(list)
+
+
+def register_hook(name: str, fn: Callable[..., None]) -> Callable[..., None]:
+    if fn not in _hooks[name]:
+        _hooks[name].append(fn)
+    return fn
+
+
+def run_hooks(name: str, **kwargs: Any) -> None:
+    for fn in _hooks[name]:
+        fn(**kwargs)
