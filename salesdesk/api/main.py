@@ -5,6 +5,8 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from salesdesk.customers.api import router as customers_router
+from salesdesk.finance.api import router as finance_router
+from salesdesk.logistics.api import router as logistics_router
 from salesdesk.org.api import router as org_router
 
 from . import errors
@@ -20,3 +22,5 @@ api = NinjaAPI(
 errors.install(api)
 api.add_router("", org_router)
 api.add_router("", customers_router)
+api.add_router("", finance_router)
+api.add_router("", logistics_router)

@@ -185,3 +185,23 @@ class ExportLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.what} {self.rows}"
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a POST sent with an ``Idempotency-Key`` (scoped to the user): a repeat
+    with the same body gets the same object back and changes nothing."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    object_id = models.BigIntegerField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("幂等请求")
+        verbose_name_plural = _("幂等请求")
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_user_key_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key}"
