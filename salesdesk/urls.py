@@ -21,7 +21,9 @@ urlpatterns = [
     ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("org/", include("salesdesk.org.urls")),
+    path("customers/", include("salesdesk.customers.urls")),
     path("core/", include("salesdesk.core.urls")),
+    path("service/", include("salesdesk.customers.service_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

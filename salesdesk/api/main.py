@@ -5,11 +5,13 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from salesdesk.customers.api import router as customers_router
+from salesdesk.customers.service_api import router as service_router
 from salesdesk.finance.api import router as finance_router
 from salesdesk.logistics.api import router as logistics_router
 from salesdesk.org.api import router as org_router
 
 from . import errors
+from .renderers import SalesDeskRenderer
 from .auth import AUTH
 
 api = NinjaAPI(
@@ -18,9 +20,11 @@ api = NinjaAPI(
     description="SalesDesk 销售内勤工作台 HTTP API. See API.md for the contract.",
     auth=AUTH,
     urls_namespace="api",
+    renderer=SalesDeskRenderer(),
 )
 errors.install(api)
 api.add_router("", org_router)
 api.add_router("", customers_router)
 api.add_router("", finance_router)
 api.add_router("", logistics_router)
+api.add_router("", service_router)

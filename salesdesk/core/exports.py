@@ -26,6 +26,12 @@ def safe_cell(value: Any) -> Any:
     return value
 
 
+def _sheet_name(title: str) -> str:
+    """Excel refuses []:*?/\\ in sheet names and more than 31 characters."""
+    cleaned = "".join("-" if ch in '[]:*?/\\' else ch for ch in str(title)).strip("'") or "Sheet1"
+    return cleaned[:31]
+
+
 def write_xlsx(
     title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]], *, exported_by: str
 ) -> tuple[bytes, int]:
@@ -34,7 +40,7 @@ def write_xlsx(
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"constant_memory": True, "in_memory": False, "strings_to_formulas": False,
                                         "strings_to_urls": False})
-    sheet = book.add_worksheet(title[:31])
+    sheet = book.add_worksheet(_sheet_name(title))
     bold = book.add_format({"bold": True, "bg_color": "#E7EEF7", "border": 1})
     money = book.add_format({"num_format": "#,##0.00"})
     day = book.add_format({"num_format": "yyyy-mm-dd"})
@@ -67,6 +73,7 @@ def write_xlsx(
 
 
 def xlsx_response(content: bytes, filename: str) -> HttpResponse:
+    filename = "".join("-" if ch in '\\/:*?"<>|' else ch for ch in filename)
     response = HttpResponse(content, content_type=XLSX_MIME)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(filename)}"
     response["X-Content-Type-Options"] = "nosniff"

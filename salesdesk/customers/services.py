@@ -372,8 +372,13 @@ def log_interaction(*, actor, customer: Customer, data: dict) -> Interaction:
     contact = data.get("contact")
     if contact is not None and contact.customer_id != customer.pk:
         raise InvalidInput({"contact_id": ["联系人不属于该客户 / The contact belongs to another customer."]})
+    if not (data.get("subject") or "").strip():
+        raise InvalidInput({"subject": ["主题不能为空 / The subject is required."]})
+    occurred_at = data.get("occurred_at") or timezone.now()
+    if not 1990 <= timezone.localtime(occurred_at).year <= 2100:  # far dates overflow the UTC conversion
+        raise InvalidInput({"occurred_at": ["时间不在合理范围内 / The time is out of range."]})
     return Interaction.objects.create(
-        customer=customer, user=actor, occurred_at=data.get("occurred_at") or timezone.now(),
+        customer=customer, user=actor, occurred_at=occurred_at,
         **{k: v for k, v in data.items() if k in {"kind", "subject", "content", "outcome", "follow_up_on",
                                                   "guests", "contact"}},
     )
@@ -383,19 +388,28 @@ def log_interaction(*, actor, customer: Customer, data: dict) -> Interaction:
 def open_ticket(*, actor, customer: Customer, data: dict) -> Ticket:
     if not actor.has_perm(perms.ADD_TICKET):
         raise PermissionDenied
+    if not (data.get("subject") or "").strip():
+        raise InvalidInput({"subject": ["标题不能为空 / The subject is required."]})
+    contact = data.get("contact")
+    if contact is not None and contact.customer_id != customer.pk:
+        raise InvalidInput({"contact_id": ["联系人不属于该客户 / The contact belongs to another customer."]})
+    assignee = data.get("assignee") or customer.salesperson
+    if not (assignee.is_active and assignee.has_perm(perms.CHANGE_TICKET)):
+        raise InvalidInput({"assignee_id": ["处理人必须是可以处理客诉的在职员工 / The assignee cannot handle tickets."]})
     ticket = Ticket(
-        number=next_number("TK"), customer=customer, created_by=actor,
-        assignee=data.get("assignee") or customer.salesperson,
+        number=next_number("TK"), customer=customer, created_by=actor, assignee=assignee,
         **{k: v for k, v in data.items() if k in {"category", "severity", "subject", "description", "order_ref",
                                                   "contract_ref", "due_on", "contact"}},
     )
     ticket._history_user = actor
     ticket.save()
+    from django.urls import reverse
+
     from salesdesk.core.notifications import notify
 
     if ticket.assignee_id != actor.pk:
         notify([ticket.assignee], f"新客诉 {ticket.number}：{ticket.subject}", customer.name,
-               url=f"/customers/tickets/{ticket.pk}/", kind="ticket")
+               url=reverse("ticket_detail", args=[ticket.pk]), kind="ticket")
     return ticket
 
 
@@ -404,6 +418,9 @@ def move_ticket(*, actor, ticket: Ticket, to: str, note: str = "", resolution: s
     """Move a ticket along open → in progress → resolved → closed (race-safe on the old status)."""
     if not actor.has_perm(perms.CHANGE_TICKET):
         raise PermissionDenied
+    resolution, note = resolution.strip(), note.strip()
+    if to == TicketStatus.RESOLVED and not (resolution or ticket.resolution).strip():  # 422 comes before 409
+        raise InvalidInput({"resolution": ["请填写处理结果 / Describe how it was handled."]})
     if to not in TICKET_TRANSITIONS.get(ticket.status, frozenset()):
         raise DomainError(
             f"不能从“{ticket.get_status_display()}”变为“{TicketStatus(to).label}” / Not allowed: {ticket.status} → {to}.",
@@ -412,8 +429,6 @@ def move_ticket(*, actor, ticket: Ticket, to: str, note: str = "", resolution: s
     now = timezone.now()
     values: dict[str, Any] = {"status": to}
     if to == TicketStatus.RESOLVED:
-        if not (resolution or ticket.resolution).strip():
-            raise InvalidInput({"resolution": ["请填写处理结果 / Describe how it was handled."]})
         values.update(resolution=resolution or ticket.resolution, resolved_at=now)
     if to == TicketStatus.CLOSED and note:
         values.update(customer_confirmed_at=now, customer_confirmation=note[:300])
