@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('catalog', '0001_initial'),
         ('customers', '0001_initial'),
-        ('orders', '0002_order_mark_seen_permission'),
+        ('orders', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
