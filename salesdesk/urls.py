@@ -21,6 +21,7 @@ urlpatterns = [
     ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("org/", include("salesdesk.org.urls")),
+    path("customers/import/", include("salesdesk.customers.import_urls")),
     path("customers/", include("salesdesk.customers.urls")),
     path("core/", include("salesdesk.core.urls")),
     path("service/", include("salesdesk.customers.service_urls")),
