@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
-from pypinyin import Style, lazy_pinyin, pinyin
+from pypinyin import Style
+from pypinyin.core import Pinyin
 
 __all__ = ["PLACE_OVERRIDES", "full_pinyin", "initials", "search_key", "sort_key", "syllables"]
 
@@ -43,12 +45,18 @@ def _ascii_words(text: str) -> list[str]:
     return [w for w in _NOT_ALNUM_RE.split(text.lower()) if w]
 
 
-def _convert(text: str, style: Style) -> list[str]:
+# One converter for the process: pypinyin's module-level helpers build a new one on every call,
+# which dominated bulk imports.
+_PINYIN = Pinyin()
+
+
+@lru_cache(maxsize=65536)
+def _convert(text: str, style: Style) -> tuple[str, ...]:
     out: list[str] = []
-    for item in lazy_pinyin(text, style=style, errors="default"):
+    for item in _PINYIN.lazy_pinyin(text, style=style, errors="default"):
         # lazy_pinyin passes non-Chinese runs through unchanged ("ABC", "(", "3M").
         out.extend(_ascii_words(item))
-    return out
+    return tuple(out)
 
 
 def syllables(s: str, style: Style = Style.NORMAL) -> list[str]:
@@ -84,7 +92,7 @@ def _first_char_readings(s: str, style: Style) -> list[str]:
     if not text or not _HAN_RE.match(text[0]):
         return []
     # A character pypinyin does not know comes back as itself; it has no variants.
-    readings = [r for r in pinyin(text[0], style=style, heteronym=True)[0] if r.isascii() and r.isalpha()]
+    readings = [r for r in _PINYIN.pinyin(text[0], style=style, heteronym=True)[0] if r.isascii() and r.isalpha()]
     return list(dict.fromkeys(readings))[:_MAX_VARIANTS]
 
 
