@@ -7,7 +7,7 @@ PORT   ?= 8000
 VENDOR := salesdesk/static/vendor
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test setup venv assets migrate lint check test-sqlite test-fast test-browser messages lock bench bench-quick clean
+.PHONY: run test setup system-deps assets lint check messages lock clean
 
 ## make run: set up, migrate the SQLite database in var/, load demo data once, start web server + job worker.
 run: setup
@@ -21,10 +21,14 @@ run: setup
 	  wait
 
 ## make test: the same set-up, then lint, migration check and the whole suite on SQLite.
-test: setup lint check
+test: setup system-deps lint check
 	$(PY) -m pytest
 
 setup: $(VENV)/.installed assets
+
+## Debian packages for the tests (browser, fonts, LibreOffice, Redis): installed when run as root.
+system-deps:
+	bash scripts/system-deps.sh
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
