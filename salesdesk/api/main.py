@@ -8,6 +8,7 @@ from salesdesk.customers.api import router as customers_router
 from salesdesk.customers.service_api import router as service_router
 from salesdesk.finance.api import router as finance_router
 from salesdesk.logistics.api import router as logistics_router
+from salesdesk.office.api import router as office_router
 from salesdesk.org.api import router as org_router
 
 from . import errors
@@ -28,3 +29,4 @@ api.add_router("", customers_router)
 api.add_router("", finance_router)
 api.add_router("", logistics_router)
 api.add_router("", service_router)
+api.add_router("", office_router)
