@@ -23,7 +23,6 @@ from .models import CallTask, Shipment, ShipmentLine, TrackingEvent
 router = Router(tags=["shipments"])
 
 CarrierCode = Literal["SF", "ZTO", "YTO", "YD", "STO", "JD", "DBL", "EMS", "JT", "OTHER"]
-VIEW_PRICES = "orders.view_prices"
 
 
 class ShipmentLineIn(Schema):
@@ -106,7 +105,7 @@ def shipments_for(user):
 
 def out(shipment: Shipment, user) -> dict:
     """The shipment as the user may see it: without prices for roles that do not see them."""
-    prices = user.has_perm(VIEW_PRICES)
+    prices = user.has_perm(perms.VIEW_PRICES)
     return {
         **{f: getattr(shipment, f) for f in ("id", "number", "order_id", "customer_id", "status", "carrier",
                                               "waybill_no", "warehouse", "planned_on", "dispatched_at",
