@@ -25,6 +25,7 @@ urlpatterns = [
     path("customers/", include("salesdesk.customers.urls")),
     path("core/", include("salesdesk.core.urls")),
     path("office/", include("salesdesk.office.urls")),
+    path("finance/", include("salesdesk.finance.urls")),
     path("service/", include("salesdesk.customers.service_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

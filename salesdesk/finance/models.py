@@ -154,3 +154,73 @@ class GateException(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.amount} {self.status}"
+
+
+# --- bank statements (银行流水导入) ---------------------------------------------------------------
+
+
+class StatementLineStatus(models.TextChoices):
+    OPEN = "open", _("待处理")  # imported, not yet matched by finance
+    CONFIRMED = "confirmed", _("已确认")  # finance confirmed it as a customer's payment
+    IGNORED = "ignored", _("已忽略")  # not a customer's payment (interest, internal transfer, …)
+
+
+class BankStatementImport(models.Model):
+    """One upload of a bank's statement (流水) by finance: how many lines it held and how many were
+    new. Lines already imported by an earlier upload are not created again."""
+
+    file_name = models.CharField(_("文件名"), max_length=200)
+    sha256 = models.CharField(max_length=64)
+    rows = models.PositiveIntegerField(_("收入行数"), default=0)
+    new_lines = models.PositiveIntegerField(_("新增行数"), default=0)
+    skipped_outgoing = models.PositiveIntegerField(_("支出行数"), default=0)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("导入时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("银行流水导入")
+        verbose_name_plural = _("银行流水导入")
+        ordering = ["-uploaded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.uploaded_at:%Y-%m-%d})"
+
+
+class BankStatementLine(models.Model):
+    """One incoming line of a bank statement. ``line_key`` is unique: it is derived from the bank's
+    reference (流水号), the date and the amount, so the same statement imported twice adds nothing.
+    Confirmed, it points at the payment it became (a matched pending one or a new one)."""
+
+    statement = models.ForeignKey(BankStatementImport, on_delete=models.PROTECT, related_name="lines")
+    line_key = models.CharField(max_length=64, unique=True)
+    txn_date = models.DateField(_("交易日期"))
+    amount = MoneyField(_("金额"))
+    payer_name = models.CharField(_("付款人"), max_length=200, blank=True)
+    payer_account = models.CharField(_("付款账号"), max_length=50, blank=True)
+    reference = models.CharField(_("银行流水号"), max_length=100, blank=True)
+    summary = models.CharField(_("摘要"), max_length=300, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=StatementLineStatus.choices, default=StatementLineStatus.OPEN
+    )
+    customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("客户")
+    )
+    payment = models.ForeignKey(
+        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="statement_lines",
+        verbose_name=_("回款"),
+    )
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    handled_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("银行流水")
+        verbose_name_plural = _("银行流水")
+        ordering = ["txn_date", "id"]
+        indexes = [models.Index(fields=["status", "txn_date"], name="statement_line_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.txn_date} {self.payer_name} {self.amount}"
