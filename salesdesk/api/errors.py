@@ -86,6 +86,8 @@ def install(api: NinjaAPI) -> None:
         status = exc.status_code
         if status == 400:  # malformed JSON and the like: the contract says 422
             return respond(request, 422, {"detail": MSG_422, "errors": {"__all__": [str(exc)]}})
+        if status == 403 and not request.user.is_authenticated:  # ninja's CSRF refusal, no credentials: 401 first
+            return respond(request, 401, {"detail": MSG_401})
         return respond(request, status, {"detail": str(exc)})
 
     @api.exception_handler(Exception)

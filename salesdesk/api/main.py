@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
+from salesdesk.catalog.api import router as catalog_router
+from salesdesk.contracts.api import router as contracts_router
 from salesdesk.customers.api import router as customers_router
 from salesdesk.customers.service_api import router as service_router
 from salesdesk.finance.api import router as finance_router
 from salesdesk.logistics.api import router as logistics_router
 from salesdesk.office.api import router as office_router
+from salesdesk.orders.api import router as orders_router
 from salesdesk.org.api import router as org_router
 
 from . import errors
-from .renderers import SalesDeskRenderer
 from .auth import AUTH
+from .renderers import SalesDeskRenderer
 
 api = NinjaAPI(
     title="SalesDesk API",
@@ -26,7 +29,10 @@ api = NinjaAPI(
 errors.install(api)
 api.add_router("", org_router)
 api.add_router("", customers_router)
-api.add_router("", finance_router)
-api.add_router("", logistics_router)
 api.add_router("", service_router)
 api.add_router("", office_router)
+api.add_router("", catalog_router)
+api.add_router("", contracts_router)
+api.add_router("", orders_router)
+api.add_router("", finance_router)
+api.add_router("", logistics_router)

@@ -33,6 +33,10 @@ def _decimal(places: int, limit: Decimal, *, allow_negative: bool):
     return parse
 
 
+def _money_text(v) -> str:
+    return f"{Decimal(str(v)):.2f}"
+
+
 def _schema(pattern: str, example: str) -> WithJsonSchema:
     return WithJsonSchema({"type": "string", "pattern": pattern, "example": example})
 
@@ -40,13 +44,13 @@ def _schema(pattern: str, example: str) -> WithJsonSchema:
 Money = Annotated[
     Decimal,
     BeforeValidator(_decimal(2, Decimal(10) ** 13, allow_negative=True)),
-    PlainSerializer(lambda v: f"{v:.2f}", return_type=str),
+    PlainSerializer(_money_text, return_type=str),
     _schema(r"^-?\d+(\.\d{1,2})?$", "12345.60"),
 ]
 PositiveMoney = Annotated[
     Decimal,
     BeforeValidator(_decimal(2, Decimal(10) ** 13, allow_negative=False)),
-    PlainSerializer(lambda v: f"{v:.2f}", return_type=str),
+    PlainSerializer(_money_text, return_type=str),
     _schema(r"^\d+(\.\d{1,2})?$", "12345.60"),
 ]
 UnitPrice = Annotated[

@@ -4,6 +4,7 @@ history; contacts."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Literal
 
 from django.db.models import Prefetch
@@ -81,7 +82,7 @@ class CustomerIn(Schema):
     salesperson_id: int = Field(..., ge=1, le=MAX_ID)
     settlement: SettlementCode = "prepaid"
     deposit_rate: Rate | None = None
-    credit_limit: PositiveMoney = Field(default="0.00")
+    credit_limit: PositiveMoney = Field(default=Decimal("0.00"))
     credit_days: int = Field(0, ge=0, le=3650)
     term_anchor: TermAnchorCode = "shipment"
     invoice_title: str | None = Field(None, max_length=200)

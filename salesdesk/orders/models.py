@@ -96,6 +96,7 @@ class Order(models.Model):
             ("approve_price", _("批准非标准价格")),
             ("export_order", _("导出订单")),
             ("view_prices", _("查看价格金额")),
+            ("mark_seen_order", _("财务标记订单已阅")),
         ]
 
     def __str__(self) -> str:

@@ -37,6 +37,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
 from importlib import import_module
 from typing import Any, NamedTuple
 from urllib.parse import urlencode
@@ -132,6 +133,8 @@ class World:
         self.personas = dict(personas)
         self._objects: dict[tuple[str, str | None], Any] = {}
         self._tokens: dict[str, str] = {}
+        self._sessions: dict[str, str] = {}
+        self._client: Client | None = None
 
     def user(self, username: str):
         return self.personas[username]
@@ -165,6 +168,32 @@ class World:
             user = self.personas[username]
             self._tokens[username] = create_api_token(actor=user, user=user, name="access matrix").raw
         return self._tokens[username]
+
+    def session(self, username: str) -> str:
+        """The key of a signed-in browser session of the persona (one per persona and world)."""
+        if username not in self._sessions:
+            login = Client()
+            login.force_login(self.user(username))
+            self._sessions[username] = login.cookies[settings.SESSION_COOKIE_NAME].value
+        return self._sessions[username]
+
+    def prepare(self) -> None:
+        """Make every persona's token and session now (inside the world's transaction), so rows
+        that run in their own savepoints share them instead of each signing in again."""
+        for username in ROLES.values():
+            if username:
+                self.token(username)
+                self.session(username)
+
+    def client(self, username: str | None = None, *, session: bool = False) -> Client:
+        """The world's test client (one handler: middleware is set up once), with no cookies, or
+        with the persona's session cookie when ``session`` is set."""
+        if self._client is None:
+            self._client = Client()
+        self._client.cookies = SimpleCookie()
+        if session and username:
+            self._client.cookies[settings.SESSION_COOKIE_NAME] = self.session(username)
+        return self._client
 
 
 @dataclass(frozen=True)
@@ -202,7 +231,7 @@ class Case:
     ``method``: pages only (API cases take it from the target); default GET.
     ``args``: URL kwargs (pages) or path parameters (API): a dict or ``ctx -> dict``.
     ``query``: query-string parameters; ``body``: form data (pages) or JSON (API); each a
-    value or ``ctx -> value``.
+    value or ``ctx -> value``. An API POST/PUT/PATCH without ``body`` is sent with an empty body.
     ``variants``: ``OWNERSHIP`` to run once per owner of the object, ``()`` to run once.
     ``label``: tells apart several cases of one target (``"another user's token"``).
     ``check``: an extra ``(ctx, response) -> None`` assertion run after the status matched.
@@ -327,9 +356,12 @@ def declaration_problems(cases: list[Case]) -> list[str]:
 
 
 def build_world(personas: Mapping[str, Any]) -> World:
+    """The personas, every app's ``populate()`` objects, and the personas' tokens and sessions.
+    Call it inside the transaction the world lives in."""
     world = World(personas)
     for populate in populators():
         populate(world)
+    world.prepare()
     return world
 
 
@@ -403,7 +435,7 @@ def request(row: Row, world: World) -> tuple[Ctx, str, HttpResponse]:
     args = _build(case.args, ctx) or {}
     query = _build(case.query, ctx)
     body = _build(case.body, ctx)
-    client = Client()
+    client = world.client(username, session=not case.is_api)
     method = case.http_method.lower()
     if case.is_api:
         path = _with_query(case.api_path.format(**args), query)
@@ -412,12 +444,12 @@ def request(row: Row, world: World) -> tuple[Ctx, str, HttpResponse]:
             response = getattr(client, method)(
                 path, data=json.dumps(body), content_type="application/json", **headers
             )
+        elif method in {"post", "put", "patch"}:  # no body at all, as a program calling an action sends
+            response = getattr(client, method)(path, data=b"", content_type="application/json", **headers)
         else:
             response = getattr(client, method)(path, **headers)
     else:
         path = _with_query(reverse(case.target, kwargs=args), query)
-        if actor is not None:
-            client.force_login(actor)
         if body is not None and method in {"post", "put", "patch"}:
             response = getattr(client, method)(path, data=body)
         else:
