@@ -51,3 +51,11 @@ def api(personas):
     from salesdesk.core.testing.clients import ApiClientFactory
 
     return ApiClientFactory(personas)
+
+
+try:  # browser tests: a loaded CI machine needs more than Playwright's default 5 s per assertion
+    from playwright.sync_api import expect as _playwright_expect
+
+    _playwright_expect.set_options(timeout=20_000)
+except ImportError:  # pragma: no cover - playwright is a dev dependency
+    pass
