@@ -9,17 +9,24 @@ class FinanceConfig(AppConfig):
 
     def ready(self) -> None:
         from salesdesk.core.attachments import register_owner
-        from salesdesk.core.registries import Panel, register_panel
+        from salesdesk.core.registries import Panel, register_hook, register_panel
         from salesdesk.customers.models import Customer
         from salesdesk.orders.models import Order
         from salesdesk.org.roles import Role
 
-        from . import navigation  # noqa: F401  (registers the menu entries)
+        from . import (
+            navigation,  # noqa: F401  (registers the menu entries)
+            services,
+        )
         from . import permissions as perms
         from .models import Payment
 
         def can_view(user, payment) -> bool:
             return user.has_perm(perms.VIEW_PAYMENT) and Payment.objects.visible_to(user).filter(pk=payment.pk).exists()
+
+        # A cancelled order's money goes back to the customer's advance (API.md, Orders).
+        register_hook("order_released", lambda order, actor, **kw: services.return_order_money_to_advance(
+            actor=actor, order=order))
 
         # The bank slip (水单): whoever recorded the payment, the clerk and finance may add files.
         register_owner(

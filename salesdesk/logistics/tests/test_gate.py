@@ -168,3 +168,17 @@ def test_dispatch_writes_shipped_facts_and_marks_the_order(personas):
     assert order.status == "partially_shipped"
     fact = Fact.objects.get(kind="shipped")
     assert (fact.amount, fact.quantity, fact.order_id) == (Decimal("1000.00"), Decimal("1.000"), order.pk)
+
+
+def test_cancelling_an_order_gives_its_money_back_to_the_advance(personas):
+    from salesdesk.orders.services import cancel_order
+
+    prod = product("1000.00")
+    cust = customer(personas)
+    order = submitted_order(personas, cust, [(prod, 1, "1000.00")])
+    paid(personas, cust, "1000.00", order=order)
+
+    cancel_order(actor=personas["clerk"], order=order, reason="客户取消")
+
+    assert allocated_to_order(order.pk) == Decimal("0.00")
+    assert free_advance(cust.pk) == Decimal("1000.00")
