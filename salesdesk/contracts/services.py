@@ -312,7 +312,7 @@ def create_contract(
 
 
 def _locked(contract: Contract) -> Contract:
-    return Contract.objects.select_for_update().select_related("customer").get(pk=contract.pk)
+    return Contract.objects.select_for_update(of=("self",)).select_related("customer").get(pk=contract.pk)
 
 
 @transaction.atomic

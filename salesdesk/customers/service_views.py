@@ -261,7 +261,7 @@ def update_ticket(*, actor, ticket: Ticket, changes: dict[str, Any]) -> Ticket:
     the actions. A new assignee other than the editor is notified. Closed tickets are final."""
     if not actor.has_perm(perms.CHANGE_TICKET):
         raise PermissionDenied
-    ticket = Ticket.objects.select_for_update().select_related("customer").get(pk=ticket.pk)
+    ticket = Ticket.objects.select_for_update(of=("self",)).select_related("customer").get(pk=ticket.pk)
     if ticket.status == TicketStatus.CLOSED:
         raise DomainError("客诉已关闭，不能修改 / The ticket is closed.", code=TICKET_CLOSED)
     changes = {k: v for k, v in changes.items() if k in TICKET_EDIT_FIELDS}

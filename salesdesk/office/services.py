@@ -77,7 +77,7 @@ def _require(allowed: bool) -> None:
 
 
 def _lock(item: Correspondence) -> Correspondence:
-    return Correspondence.objects.select_for_update().select_related("customer").get(pk=item.pk)
+    return Correspondence.objects.select_for_update(of=("self",)).select_related("customer").get(pk=item.pk)
 
 
 def _check_transition(item: Correspondence, to: str) -> None:

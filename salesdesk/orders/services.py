@@ -159,7 +159,7 @@ def price_requesters(order: Order) -> set[int]:
 
 
 def _lock(order: Order) -> Order:
-    return Order.objects.select_for_update().select_related("customer", "contract", "salesperson").get(pk=order.pk)
+    return Order.objects.select_for_update(of=("self",)).select_related("customer", "contract", "salesperson").get(pk=order.pk)
 
 
 def _save(actor, obj, reason: str | None = None):
@@ -752,7 +752,7 @@ def reply_coordination(
     Every reply is kept in the history; a changed promised date moves the order's promised
     delivery date and tells the clerks and the salesperson."""
     _require(actor.has_perm(perms.REPLY_COORDINATION))
-    req = CoordinationRequest.objects.select_for_update().select_related("order", "contract").get(pk=request.pk)
+    req = CoordinationRequest.objects.select_for_update(of=("self",)).select_related("order", "contract").get(pk=request.pk)
     errors: dict[str, list[str]] = {}
     if status not in (CoordinationStatus.CONFIRMED, CoordinationStatus.PARTIAL, CoordinationStatus.CANNOT):
         errors["status"] = ["答复必须是确认、部分确认或无法满足 / Reply confirmed, partial or cannot."]
