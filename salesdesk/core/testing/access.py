@@ -125,8 +125,10 @@ def page_expect(
 class World:
     """The personas and the objects the cases act on, shared by all the cases of a run.
 
-    Apps add their objects in ``populate(world)`` (``world.add("customer", obj, variant="own")``)
-    or lazily from a builder (``world.once(("token", user.pk), lambda: ...)``).
+    Apps add their objects in ``populate(world)`` (``world.add("customer", obj, variant="own")``),
+    which runs once inside the world's transaction. Objects a row needs fresh (a token to revoke,
+    a file to download) are made by the row's ``args``/``body`` builder instead: they live in the
+    row's savepoint and are rolled back with it, so never keep them in the world.
     """
 
     def __init__(self, personas: Mapping[str, Any]):
@@ -152,13 +154,6 @@ class World:
             return self._objects[(kind, variant)]
         except KeyError:
             raise LookupError(f"the world has no {kind!r} for variant {variant!r}; add it in populate()") from None
-
-    def once(self, key: Any, factory: Callable[[], Any]) -> Any:
-        """The object stored under ``key``, made by ``factory`` the first time it is asked for."""
-        k = ("once", repr(key))
-        if k not in self._objects:
-            self._objects[k] = factory()
-        return self._objects[k]
 
     def token(self, username: str) -> str:
         """A raw bearer token of the persona (one per persona and world)."""
