@@ -3,10 +3,11 @@ unit prices up to six decimals, quantities up to three, rates as strings."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
-from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, PlainSerializer, WithJsonSchema
 
 
 def _decimal(places: int, limit: Decimal, *, allow_negative: bool):
@@ -76,4 +77,30 @@ Rate = Annotated[
     BeforeValidator(_decimal(4, Decimal(1000), allow_negative=False)),
     PlainSerializer(_rate_text, return_type=str),
     _schema(r"^\d+(\.\d{1,4})?$", "0.13"),
+]
+
+
+def _aware(value):
+    """A time sent without an offset is Beijing time; years far off are refused (no overflow later)."""
+    from django.utils import timezone
+
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    if not 1990 <= value.year <= 2100:
+        raise ValueError("year out of range (1990–2100)")
+    return value
+
+
+def _local_iso(value) -> str:
+    from django.utils import timezone
+
+    return timezone.localtime(value).isoformat()
+
+
+# A timestamp in and out: Beijing time with its offset (API.md: "+08:00").
+Timestamp = Annotated[
+    datetime,
+    AfterValidator(_aware),
+    PlainSerializer(_local_iso, return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time", "example": "2026-03-02T09:30:00+08:00"}),
 ]

@@ -3,16 +3,15 @@ tickets (``/tickets``) with their actions and handling notes (issue 4, items 6 a
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Annotated, Literal
+from datetime import date
+from typing import Literal
 
-from django.utils import timezone
 from ninja import Field, Path, Query, Router, Schema, Status
-from pydantic import AfterValidator, PlainSerializer, WithJsonSchema
 
 from salesdesk.api.auth import requires
 from salesdesk.api.pagination import PageParams, paginate
 from salesdesk.api.schemas import COMMON_ERRORS, MAX_ID, WRITE_ERRORS, HistoryOut, ListOut, history_response
+from salesdesk.api.types import Timestamp
 from salesdesk.core.access import get_for_user, resolve_ids
 from salesdesk.org.models import User
 
@@ -38,23 +37,6 @@ InteractionKindCode = Literal["call_in", "call_out", "visit", "reception", "mess
 TicketCategoryCode = Literal["complaint", "feedback", "quality", "delivery", "billing", "enquiry"]
 SeverityCode = Literal["low", "normal", "high", "urgent"]
 TicketStatusCode = Literal["open", "in_progress", "resolved", "closed"]
-
-
-def _aware(value: datetime) -> datetime:
-    """A time without an offset is Beijing time; years far off are refused (no overflow later)."""
-    if timezone.is_naive(value):
-        value = timezone.make_aware(value)
-    if not 1990 <= value.year <= 2100:
-        raise ValueError("year out of range (1990–2100)")
-    return value
-
-
-Timestamp = Annotated[
-    datetime,
-    AfterValidator(_aware),
-    PlainSerializer(lambda v: timezone.localtime(v).isoformat(), return_type=str),
-    WithJsonSchema({"type": "string", "format": "date-time", "example": "2026-03-02T09:30:00+08:00"}),
-]
 
 
 def _name(user: User | None) -> str | None:

@@ -3,18 +3,18 @@ complete and file items; send circulars to customers and see who received what."
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from datetime import date
+from typing import Any, Literal
 
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from ninja import Field, Path, Query, Router, Schema, Status
-from pydantic import PlainSerializer, WithJsonSchema
 
 from salesdesk.api.auth import requires
 from salesdesk.api.pagination import PageParams, paginate
 from salesdesk.api.schemas import COMMON_ERRORS, MAX_ID, WRITE_ERRORS, HistoryOut, ListOut, history_response
+from salesdesk.api.types import Timestamp
 from salesdesk.core.access import get_for_user, resolve_ids
 from salesdesk.core.errors import InvalidInput
 from salesdesk.customers.models import Customer
@@ -33,14 +33,6 @@ StatusCode = Literal["open", "done", "filed"]
 KindCode = Literal["policy", "letter", "notice"]
 CustomerStatusCode = Literal["prospect", "active", "dormant", "lost"]
 LevelCode = Literal["A", "B", "C", "D"]
-# Output only: a stored time in Beijing time with its offset (API.md: "+08:00").
-Timestamp = Annotated[
-    datetime,
-    PlainSerializer(lambda v: timezone.localtime(v).isoformat(), return_type=str),
-    WithJsonSchema({"type": "string", "format": "date-time", "example": "2026-03-02T09:30:00+08:00"}),
-]
-
-
 # --- correspondence ---------------------------------------------------------------------------
 
 
