@@ -98,3 +98,32 @@ class Fact(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ImmutableFactError("ledger facts are never deleted: record a correcting fact instead")
+
+
+class PeriodStatus(models.TextChoices):
+    OPEN = "open", _("未结账")
+    LOCKED = "locked", _("已结账")
+
+
+class Period(models.Model):
+    """An accounting month (会计期间) and whether finance has locked it (月末结账). A month without a
+    row is open. Documents dated in a locked month cannot change; new facts dated in it are
+    booked into the first open month (their accounting period)."""
+
+    period = models.CharField(_("会计期间"), max_length=7, unique=True)  # "2026-11"
+    status = models.CharField(_("状态"), max_length=6, choices=PeriodStatus.choices, default=PeriodStatus.OPEN)
+    locked_at = models.DateTimeField(_("结账时间"), null=True, blank=True)
+    locked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("结账人"),
+    )
+    note = models.CharField(_("备注"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("会计期间")
+        verbose_name_plural = _("会计期间")
+        ordering = ["-period"]
+        permissions = [("lock_period", _("月末结账"))]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.get_status_display()}"

@@ -9,10 +9,12 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from salesdesk.core.errors import DomainError
 from salesdesk.core.lib.money import from_fen, from_milli, quantize_money, quantize_quantity, to_fen, to_milli
 
 from .choices import MONEY_KINDS, NEGATIVE_KINDS, FactKind
 from .models import Fact
+from .periods import accounting_period, locked_periods
 
 ONE = Decimal(1)
 
@@ -44,7 +46,7 @@ class FactInput:
     contract_id: int | None = None
     order_id: int | None = None
     source_line_id: int | None = None
-    period: str | None = None  # accounting period; default: the business date's month
+    period: str | None = None  # accounting period; default: the business date's month, or the first open one after it
     note: str = ""
     extra: dict = field(default_factory=dict)
 
@@ -72,7 +74,7 @@ def split_by_shares(total: int, shares: Sequence[Decimal]) -> list[int]:
     return [sign * p for p in parts]
 
 
-def _facts_for(item: FactInput, actor) -> list[Fact]:
+def _facts_for(item: FactInput, actor, locked: set[str]) -> list[Fact]:
     if item.kind in MONEY_KINDS and item.product_id is not None:
         raise ValueError("money facts carry no product")
     sign = -1 if item.kind in NEGATIVE_KINDS else 1
@@ -83,7 +85,9 @@ def _facts_for(item: FactInput, actor) -> list[Fact]:
         if item.quantity is not None
         else [None] * len(item.shares)
     )
-    period = item.period or item.business_date.strftime("%Y-%m")
+    period = accounting_period(item.business_date, locked) if item.period is None else item.period
+    if period in locked:
+        raise DomainError(f"{period} 已结账 / {period} is locked.", code="period_locked")
     return [
         Fact(
             kind=item.kind, business_date=item.business_date, period=period,
@@ -100,7 +104,8 @@ def _facts_for(item: FactInput, actor) -> list[Fact]:
 @transaction.atomic
 def record(items: Sequence[FactInput], *, actor) -> list[Fact]:
     """Write the facts of one or more events, one per credit share, in the caller's transaction."""
-    facts = [f for item in items for f in _facts_for(item, actor)]
+    locked = locked_periods() if items else set()
+    facts = [f for item in items for f in _facts_for(item, actor, locked)]
     created = Fact.objects.bulk_create(facts)
     for hook in after_record_hooks:
         hook(created)

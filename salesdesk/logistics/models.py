@@ -52,6 +52,7 @@ class Shipment(models.Model):
     note = models.CharField(_("备注"), max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    invoices = models.ManyToManyField("finance.Invoice", blank=True, related_name="shipments", verbose_name=_("发票"))
 
     objects = ShipmentQuerySet.as_manager()
     history = HistoricalRecords()
@@ -130,3 +131,57 @@ class CallTask(models.Model):
         return f"{self.shipment_id} {self.reason}"
 
 
+
+
+class ReturnQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ReturnQuerySet:
+        if user is None or not user.is_authenticated:
+            return self.none()
+        scope = salesperson_scope(user)
+        if scope is None or user.has_role("warehouse"):
+            return self
+        return self.filter(Q(order__salesperson_id__in=scope) | Q(customer__salesperson_id__in=scope)).distinct()
+
+
+class SalesReturn(models.Model):
+    """Goods a customer sent back (退货) against a shipment: returned quantities at the shipment's
+    prices, ``returned`` facts, which finance counts as a credit on the order's receivables."""
+
+    number = models.CharField(_("退货单号"), max_length=30, unique=True)
+    shipment = models.ForeignKey(Shipment, on_delete=models.PROTECT, related_name="returns", verbose_name=_("发货单"))
+    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="returns")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="returns",
+                                 verbose_name=_("客户"))
+    returned_on = models.DateField(_("退货日期"))
+    amount = MoneyField(_("退货金额(含税)"))
+    tax = MoneyField(_("税额"), default=0)
+    reason = models.CharField(_("退货原因"), max_length=300)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ReturnQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("退货")
+        verbose_name_plural = _("退货")
+        ordering = ["-returned_on", "-id"]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class SalesReturnLine(models.Model):
+    sales_return = models.ForeignKey(SalesReturn, on_delete=models.CASCADE, related_name="lines")
+    shipment_line = models.ForeignKey(ShipmentLine, on_delete=models.PROTECT, related_name="returns")
+    product = models.ForeignKey("catalog.Product", on_delete=models.PROTECT, related_name="+")
+    quantity = QuantityField(_("数量"))
+    amount = MoneyField(_("金额(含税)"))
+    tax = MoneyField(_("税额"))
+
+    class Meta:
+        verbose_name = _("退货明细")
+        verbose_name_plural = _("退货明细")
+
+    def __str__(self) -> str:
+        return f"{self.sales_return_id} {self.product_id} {self.quantity}"
