@@ -34,6 +34,7 @@ Ownership variants: the object belongs to ``own`` = sales1 (the salesperson pers
 from __future__ import annotations
 
 import json
+import pkgutil
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -313,15 +314,22 @@ class Row:
 
 
 def _access_modules() -> Iterator[Any]:
+    """Every app's ``tests/access.py`` and ``tests/access_<area>.py`` (one file per area of a big app)."""
     for config in django_apps.get_app_configs():
-        module_name = f"{config.name}.tests.access"
         try:
-            module = import_module(module_name)
+            package = import_module(f"{config.name}.tests")
         except ModuleNotFoundError as exc:
-            if exc.name in {f"{config.name}.tests", module_name}:
+            if exc.name == f"{config.name}.tests":
                 continue
             raise
-        yield module
+        if not hasattr(package, "__path__"):
+            continue
+        names = sorted(
+            info.name for info in pkgutil.iter_modules(package.__path__)
+            if info.name == "access" or info.name.startswith("access_")
+        )
+        for name in names:
+            yield import_module(f"{config.name}.tests.{name}")
 
 
 def collect_cases() -> list[Case]:
