@@ -127,3 +127,79 @@ class Period(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period} {self.get_status_display()}"
+
+
+# --- roll-ups (DESIGN.md, "The ledger"): sums of facts kept by record() in the same transaction ----------
+# Keys use 0 for "none" (a fact without salesperson/team/customer/product) so the unique key stays
+# a plain tuple on both databases; measures are the summed stored integers (fen, thousandths).
+
+
+class RollupDay(models.Model):
+    """Day × salesperson (× team × kind): the daily and five-day reports read facts, this feeds the desk."""
+
+    day = models.DateField()
+    salesperson_id = models.BigIntegerField()
+    team_id = models.BigIntegerField()
+    kind = models.CharField(max_length=12, choices=FactKind.choices)
+    amount = MoneyField(default=0)
+    tax = MoneyField(default=0)
+    facts = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("日汇总")
+        verbose_name_plural = _("日汇总")
+        constraints = [models.UniqueConstraint(fields=["day", "salesperson_id", "team_id", "kind"], name="rollup_day_key")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.salesperson_id} {self.kind}"
+
+
+class RollupMonthCustomer(models.Model):
+    """Month × salesperson × customer (× team × kind), money kinds included."""
+
+    month = models.DateField()  # first day of the business date's month
+    salesperson_id = models.BigIntegerField()
+    team_id = models.BigIntegerField()
+    customer_id = models.BigIntegerField()
+    kind = models.CharField(max_length=12, choices=FactKind.choices)
+    amount = MoneyField(default=0)
+    tax = MoneyField(default=0)
+    facts = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("月客户汇总")
+        verbose_name_plural = _("月客户汇总")
+        constraints = [
+            models.UniqueConstraint(fields=["month", "salesperson_id", "team_id", "customer_id", "kind"],
+                                    name="rollup_month_customer_key"),
+        ]
+        indexes = [models.Index(fields=["month", "kind"], name="rollup_mc_month_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.month} {self.salesperson_id} {self.customer_id} {self.kind}"
+
+
+class RollupMonthProduct(models.Model):
+    """Month × salesperson × product (× team × kind): goods kinds only (money facts carry no product)."""
+
+    month = models.DateField()
+    salesperson_id = models.BigIntegerField()
+    team_id = models.BigIntegerField()
+    product_id = models.BigIntegerField()
+    kind = models.CharField(max_length=12, choices=FactKind.choices)
+    amount = MoneyField(default=0)
+    tax = MoneyField(default=0)
+    quantity = QuantityField(default=0)
+    facts = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("月产品汇总")
+        verbose_name_plural = _("月产品汇总")
+        constraints = [
+            models.UniqueConstraint(fields=["month", "salesperson_id", "team_id", "product_id", "kind"],
+                                    name="rollup_month_product_key"),
+        ]
+        indexes = [models.Index(fields=["month", "kind"], name="rollup_mp_month_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.month} {self.salesperson_id} {self.product_id} {self.kind}"

@@ -3,15 +3,19 @@ still change and which period a new fact belongs to."""
 
 from __future__ import annotations
 
-from datetime import date
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Min
 from django.utils import timezone
 
 from salesdesk.core.errors import DomainError, InvalidInput
 
-from .models import Period, PeriodStatus
+from .models import Fact, Period, PeriodStatus
 from .permissions import LOCK_PERIOD
 
 
@@ -19,13 +23,16 @@ def month_of(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
+_PERIOD = re.compile(r"([0-9]{4})-([0-9]{2})")  # ASCII digits only (int() would take full-width ones)
+
+
 def parse_period(value: str) -> str:
     """"2026-11" → "2026-11"; anything else → 422."""
+    match = _PERIOD.fullmatch(value or "")
     try:
-        year, month = value.split("-")
-        if len(year) != 4 or len(month) != 2:
+        if match is None:
             raise ValueError
-        date(int(year), int(month), 1)
+        date(int(match.group(1)), int(match.group(2)), 1)
     except ValueError:
         raise InvalidInput({"period": ["会计期间格式应为 YYYY-MM / The period must be YYYY-MM."]}) from None
     return value
@@ -42,9 +49,16 @@ def is_locked(day: date) -> bool:
     return Period.objects.filter(period=month_of(day), status=PeriodStatus.LOCKED).exists()
 
 
-def ensure_open(day: date | None, what: str = "单据") -> None:
-    """Refuse (409 ``period_locked``) to create or change a document dated in a locked month."""
-    if day is not None and is_locked(day):
+def ensure_open(day: date | None, what: str = "单据", *, locked: set[str] | None = None) -> None:
+    """Refuse (409 ``period_locked``) to create or change a document dated in a locked month.
+    ``locked``: the locked months, when the caller checks many rows (an import) with one query."""
+    if day is None:
+        return
+    if locked is not None:
+        refused = month_of(day) in locked
+    else:
+        refused = is_locked(day)
+    if refused:
         raise DomainError(
             f"{month_of(day)} 已结账，{what}不能再修改；请在未结账月份做调整 / "
             f"{month_of(day)} is locked: record a correction in an open month.",
@@ -55,6 +69,21 @@ def ensure_open(day: date | None, what: str = "单据") -> None:
 def next_month(period: str) -> str:
     year, month = (int(p) for p in period.split("-"))
     return f"{year + month // 12:04d}-{month % 12 + 1:02d}"
+
+
+def previous_month(period: str) -> str:
+    year, month = (int(p) for p in period.split("-"))
+    return f"{year - 1:04d}-12" if month == 1 else f"{year:04d}-{month - 1:02d}"
+
+
+def month_bounds(period: str) -> tuple[date, date]:
+    """The first and the last day of a "YYYY-MM" month."""
+    year, month = (int(p) for p in period.split("-"))
+    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+
+
+def current_period() -> str:
+    return month_of(timezone.localdate())
 
 
 def accounting_period(day: date, locked: set[str] | None = None) -> str:
@@ -77,14 +106,50 @@ def accounting_date(day: date, period: str) -> date:
     return date(year, month, 1)
 
 
+@dataclass(frozen=True)
+class PeriodRow:
+    """A month as the period list shows it: open unless finance locked it."""
+
+    period: str
+    status: str
+    locked_at: datetime | None = None
+    locked_by: object | None = None
+    note: str = ""
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status == PeriodStatus.LOCKED
+
+
+def period_rows(until: str | None = None) -> list[PeriodRow]:
+    """Every month from the first one with a business fact (or a period row) up to ``until``
+    (default: the current month), latest first, each with its status — two queries."""
+    until = until or current_period()
+    rows = {p.period: p for p in Period.objects.select_related("locked_by")}
+    first_fact = Fact.objects.aggregate(first=Min("business_date"))["first"]
+    starts = [until, *(p for p in rows if p <= until)]
+    if first_fact is not None:
+        starts.append(month_of(first_fact))
+    out: list[PeriodRow] = []
+    period = min(starts)
+    while period <= until:
+        row = rows.get(period)
+        out.append(PeriodRow(period=period, status=row.status, locked_at=row.locked_at, locked_by=row.locked_by,
+                             note=row.note) if row is not None else PeriodRow(period=period, status=PeriodStatus.OPEN))
+        period = next_month(period)
+    out.reverse()
+    return out
+
+
 @transaction.atomic
 def lock_period(*, actor, period: str, note: str = "") -> Period:
     """Finance locks a month. Locking is only forward-safe: a month can be locked while earlier ones
-    are still open (finance decides), and a locked month stays locked."""
+    are still open (finance decides), and a locked month stays locked; locking it again changes
+    nothing (who locked it and when stay as they were)."""
     if not actor.has_perm(LOCK_PERIOD):
         raise PermissionDenied
     period = parse_period(period)
-    if period > month_of(timezone.localdate()):
+    if period > current_period():
         raise DomainError("不能锁定未来的月份 / A future month cannot be locked.", code="period_in_future")
     row, _ = Period.objects.select_for_update().get_or_create(period=period)
     if row.status != PeriodStatus.LOCKED:
