@@ -101,6 +101,8 @@ INSTALLED_APPS = [
     "salesdesk.orders",
     "salesdesk.finance",
     "salesdesk.logistics",
+    "salesdesk.team",
+    "salesdesk.reports",
     "salesdesk.office",
     "salesdesk.api",
 ]

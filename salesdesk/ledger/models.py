@@ -87,6 +87,7 @@ class Fact(models.Model):
             models.Index(fields=["order_id"], name="fact_order_idx"),
             models.Index(fields=["source_kind", "source_id"], name="fact_source_idx"),
         ]
+        permissions = [("export_fact", _("导出销售报表与明细账"))]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.amount} {self.business_date}"

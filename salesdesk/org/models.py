@@ -211,6 +211,11 @@ class CompanyProfile(models.Model):
     bank_account = models.CharField(_("银行账号"), max_length=50, blank=True)
     legal_representative = models.CharField(_("法定代表人"), max_length=50, blank=True)
     doc_prefix = models.CharField(_("发文字号前缀"), max_length=10, blank=True)  # e.g. 华远销〔2026〕5号
+    performance_measure = models.CharField(
+        _("业绩口径"), max_length=10, default="ordered",
+        choices=[("ordered", _("下单金额(含税)")), ("shipped", _("发货金额(含税)")), ("received", _("回款金额"))],
+        help_text=_("日报、人事业绩合计和目标完成率都按此口径计算，其余口径并列显示。"),
+    )
     history = HistoricalRecords()
 
     class Meta:

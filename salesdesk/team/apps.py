@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class TeamConfig(AppConfig):
+    name = "salesdesk.team"
+    label = "team"
+    verbose_name = "销售团队目标"
