@@ -205,3 +205,22 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.key}"
+
+
+class CalendarDay(models.Model):
+    """An exception to the working week (DOMAIN.md §5): a public holiday or day off on a weekday
+    (``is_workday`` False) or a make-up working day 调休 on a weekend (True). Seeded from the
+    ``holidays`` package and edited by the admin; days without a row follow Monday–Friday."""
+
+    day = models.DateField(_("日期"), unique=True)
+    is_workday = models.BooleanField(_("是否上班"))
+    name = models.CharField(_("名称"), max_length=50, blank=True)  # 国庆节, 国庆节调休上班
+    source = models.CharField(_("来源"), max_length=10, default="manual")  # "holidays" (seeded) or "manual"
+
+    class Meta:
+        verbose_name = _("工作日历")
+        verbose_name_plural = _("工作日历")
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day} {'班' if self.is_workday else '休'} {self.name}"

@@ -49,6 +49,7 @@ class FactInput:
     period: str | None = None  # accounting period; default: the business date's month, or the first open one after it
     note: str = ""
     extra: dict = field(default_factory=dict)
+    negative: bool = False  # a kind without a fixed sign stored negative (an opening advance)
 
 
 # Called with the created facts inside the recording transaction (roll-ups register here).
@@ -77,7 +78,7 @@ def split_by_shares(total: int, shares: Sequence[Decimal]) -> list[int]:
 def _facts_for(item: FactInput, actor, locked: set[str]) -> list[Fact]:
     if item.kind in MONEY_KINDS and item.product_id is not None:
         raise ValueError("money facts carry no product")
-    sign = -1 if item.kind in NEGATIVE_KINDS else 1
+    sign = -1 if item.kind in NEGATIVE_KINDS or item.negative else 1
     amount_parts = split_by_shares(sign * to_fen(abs(quantize_money(item.amount))), [s.share for s in item.shares])
     tax_parts = split_by_shares(sign * to_fen(abs(quantize_money(item.tax))), [s.share for s in item.shares])
     qty_parts = (
