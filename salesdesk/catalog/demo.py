@@ -1,5 +1,5 @@
 """Demo products: lubricant categories and ~40 products with level prices (``demo``), or 5,000
-(``large``), written through bulk paths that still record history."""
+(``large``, fewer when ``ctx.lines`` shrinks it), written through bulk paths that still record history."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ def seed(ctx: DemoContext) -> None:
         packs = [("18L", "桶", Decimal("0.12")), ("200L", "桶", Decimal("1")), ("4L", "瓶", Decimal("0.03")),
                  ("1000L", "吨箱", Decimal("4.6"))]
         n = 0
-        while len(rows) < 5_000:
+        while len(rows) < ctx.scaled(5_000, minimum=len(PRODUCTS)):
             cat, name, _spec, _unit, price = PRODUCTS[n % len(PRODUCTS)]
             grade, (pack, unit, factor) = grades[n // len(PRODUCTS) % len(grades)], packs[n % len(packs)]
             rows.append((cat, name, f"{grade} {pack} 型{n}", unit,

@@ -344,6 +344,7 @@ class AlertInstalmentOut(Schema):
     received_amount: Money
     outstanding_amount: Money
     overdue: bool
+    days_overdue: int
 
 
 class AlertsOut(Schema):
@@ -377,7 +378,8 @@ def contract_alerts(request, params: Query[AlertsQuery]):
             {"contract_id": d.contract.pk, "number": d.contract.number, "customer": d.contract.customer.name,
              "salesperson_id": d.contract.salesperson_id, "seq": d.instalment.seq, "due_on": d.instalment.due_on,
              "amount": d.instalment.amount, "received_amount": d.instalment.received_amount,
-             "outstanding_amount": d.instalment.outstanding_amount, "overdue": d.instalment.overdue}
+             "outstanding_amount": d.instalment.outstanding_amount, "overdue": d.instalment.overdue,
+             "days_overdue": d.days_overdue}
             for d in due[:500]
         ],
         "idle": [_alert_contract(c) for c in queries.idle(user, params.idle_days, today)[:500]],
@@ -464,6 +466,11 @@ class FulfilmentLineOut(Schema):
     shipped_quantity: Quantity
     shipped_amount: Money
     remaining_quantity: Quantity = Field(..., description="合同数量 − 已下单数量（不小于 0）/ left to order")
+    invoiced_quantity: Quantity
+    invoiced_amount: Money
+    received_amount: Money = Field(..., description="contract money spread over lines by shipped value")
+    receivable_amount: Money
+    outstanding_amount: Money
 
 
 class FulfilmentInstalmentOut(Schema):
@@ -473,6 +480,7 @@ class FulfilmentInstalmentOut(Schema):
     received_amount: Money
     outstanding_amount: Money
     overdue: bool
+    days_overdue: int
 
 
 class FulfilmentOut(Schema):
@@ -488,6 +496,9 @@ class FulfilmentOut(Schema):
     outstanding_amount: Money = Field(..., description="total − received")
     fulfilment_rate: str | None
     collection_rate: str | None
+    other_shipped_amount: Money = Field(..., description="shipped value not on the contract's lines")
+    other_invoiced_amount: Money = Field(..., description="invoiced without lines (totals only)")
+    unmatched_received_amount: Money = Field(..., description="money beyond the lines' shipped value (advance)")
     lines: list[FulfilmentLineOut]
     instalments: list[FulfilmentInstalmentOut]
 
@@ -499,6 +510,8 @@ def fulfilment_out(contract: Contract, result: queries.Fulfilment) -> dict[str, 
         "invoiced_amount": result.invoiced_amount, "received_amount": result.received_amount,
         "receivable_amount": result.receivable_amount, "outstanding_amount": result.outstanding_amount,
         "fulfilment_rate": _rate_text(result.fulfilment_rate), "collection_rate": _rate_text(result.collection_rate),
+        "other_shipped_amount": result.other_shipped_amount, "other_invoiced_amount": result.other_invoiced_amount,
+        "unmatched_received_amount": result.unmatched_received_amount,
         "lines": [line.__dict__ for line in result.lines],
         "instalments": [i.__dict__ for i in result.instalments],
     }

@@ -78,6 +78,11 @@ class LineFulfilment:
     shipped_quantity: Decimal
     shipped_amount: Decimal
     remaining_quantity: Decimal  # what is left to order under the contract (never below zero)
+    invoiced_quantity: Decimal = ZERO_QTY  # invoices (less red ones) whose lines name the product
+    invoiced_amount: Decimal = ZERO
+    received_amount: Decimal = ZERO  # the contract's money matched to this line's shipped value (see below)
+    receivable_amount: Decimal = ZERO  # shipped − received
+    outstanding_amount: Decimal = ZERO  # contracted − received
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,7 @@ class InstalmentFulfilment:
     outstanding_amount: Decimal
     overdue: bool  # due date passed and not fully received
     note: str
+    days_overdue: int = 0  # days since the due date while not fully received
 
 
 @dataclass(frozen=True)
@@ -104,6 +110,11 @@ class Fulfilment:
     outstanding_amount: Decimal  # total − received
     lines: list[LineFulfilment] = field(default_factory=list)
     instalments: list[InstalmentFulfilment] = field(default_factory=list)
+    # What the lines do not carry: shipped / invoiced facts without a product of the contract's lines
+    # (e.g. an invoice recorded as a total) and money beyond the lines' shipped value (an advance).
+    other_shipped_amount: Decimal = ZERO
+    other_invoiced_amount: Decimal = ZERO
+    unmatched_received_amount: Decimal = ZERO
 
     @property
     def fulfilment_rate(self) -> Decimal | None:
@@ -139,27 +150,56 @@ def allocate_oldest_first(received: Decimal, instalments: Iterable[Instalment], 
     for item in sorted(instalments, key=lambda i: (i.due_on, i.seq)):
         got = min(left, item.amount)
         left -= got
+        overdue = item.due_on < as_of and got < item.amount
         out.append(InstalmentFulfilment(
             seq=item.seq, due_on=item.due_on, amount=item.amount, received_amount=got,
-            outstanding_amount=item.amount - got, overdue=item.due_on < as_of and got < item.amount, note=item.note,
+            outstanding_amount=item.amount - got, overdue=overdue, note=item.note,
+            days_overdue=(as_of - item.due_on).days if overdue else 0,
         ))
     return out
+
+
+def split_by_weight(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
+    """``total`` (≥ 0, in yuan) split in proportion to non-negative weights, exact to the fen: each
+    part rounded down, the remaining fen to the largest fractions (ties to the earlier weight)."""
+    fen, units = int(total * 100), [int(w * 100) for w in weights]
+    whole = sum(units)
+    if not whole:
+        return [ZERO for _ in weights]
+    parts = [fen * u // whole for u in units]
+    fractions = [fen * u - p * whole for u, p in zip(units, parts, strict=True)]
+    for i in sorted(range(len(units)), key=lambda i: (-fractions[i], i))[: fen - sum(parts)]:
+        parts[i] += 1
+    return [(Decimal(p) / 100).quantize(ZERO) for p in parts]
 
 
 def fulfilment(contract: Contract, as_of: date | None = None) -> Fulfilment:
     """The 合同履行一览表 of one contract: contracted, ordered, shipped, invoiced, received,
     receivable and outstanding figures, per line and per instalment. Three queries: the facts
-    grouped by product and kind, the lines, the instalments."""
+    grouped by product and kind, the lines, the instalments.
+
+    Money carries no product, so per line it is matched to what was shipped: the contract's money
+    (up to the lines' shipped value) is spread over the lines in proportion to their shipped value;
+    money beyond it is an advance (``unmatched_received_amount``). Per instalment it is matched by
+    due date, the oldest first."""
     as_of = as_of or timezone.localdate()
     sums = fact_sums(contract.pk)
 
     def measure(name: str) -> Decimal:
         return sum((amount for (_, m), (amount, _q) in sums.items() if m == name), ZERO)
 
+    received = measure("received")
+    shipped = measure("shipped")
+    invoiced = measure("invoiced")
+    rows = list(contract_lines(contract))
+    shipped_by_line = [sums.get((line.product_id, "shipped"), (ZERO, ZERO_QTY))[0] for line in rows]
+    matchable = min(max(received, ZERO), sum((max(v, ZERO) for v in shipped_by_line), ZERO))
+    received_by_line = split_by_weight(matchable, [max(v, ZERO) for v in shipped_by_line])
     lines = []
-    for line in contract_lines(contract):
+    for line, line_received in zip(rows, received_by_line, strict=True):
         ordered_amount, ordered_qty = sums.get((line.product_id, "ordered"), (ZERO, ZERO_QTY))
         shipped_amount, shipped_qty = sums.get((line.product_id, "shipped"), (ZERO, ZERO_QTY))
+        invoiced_amount, invoiced_qty = sums.get((line.product_id, "invoiced"), (ZERO, ZERO_QTY))
         product = line.product
         lines.append(LineFulfilment(
             line_no=line.line_no, product_id=line.product_id, sku=product.sku, name=product.name,
@@ -167,14 +207,20 @@ def fulfilment(contract: Contract, as_of: date | None = None) -> Fulfilment:
             unit_price=line.unit_price, amount=line.amount, ordered_quantity=ordered_qty,
             ordered_amount=ordered_amount, shipped_quantity=shipped_qty, shipped_amount=shipped_amount,
             remaining_quantity=max(line.quantity - ordered_qty, ZERO_QTY),
+            invoiced_quantity=invoiced_qty, invoiced_amount=invoiced_amount, received_amount=line_received,
+            receivable_amount=shipped_amount - line_received, outstanding_amount=line.amount - line_received,
         ))
-    received = measure("received")
-    shipped = measure("shipped")
+    on_lines = {line.product_id for line in rows}
     return Fulfilment(
         contract_id=contract.pk, as_of=as_of, total=contract.total, ordered_amount=measure("ordered"),
-        shipped_amount=shipped, invoiced_amount=measure("invoiced"), received_amount=received,
+        shipped_amount=shipped, invoiced_amount=invoiced, received_amount=received,
         receivable_amount=shipped - received, outstanding_amount=contract.total - received, lines=lines,
         instalments=allocate_oldest_first(received, contract.instalments.all(), as_of),
+        other_shipped_amount=shipped - sum((a for (p, m), (a, _q) in sums.items() if m == "shipped" and p in on_lines),
+                                           ZERO),
+        other_invoiced_amount=invoiced - sum((a for (p, m), (a, _q) in sums.items()
+                                              if m == "invoiced" and p in on_lines), ZERO),
+        unmatched_received_amount=received - matchable,
     )
 
 

@@ -79,7 +79,10 @@ def _rows_of(formset) -> list[dict]:
 def _grids(request, contract: Contract | None):
     """The line and instalment grids: bound on POST; else the contract's rows (or blank rows)."""
     if request.method == "POST":
-        return LineFormSet(request.POST, prefix="lines"), InstalmentFormSet(request.POST, prefix="instalments")
+        # A row left blank (the new form shows three) is ignored, not "required": every row may be empty.
+        blank_ok = {"empty_permitted": True}
+        return (LineFormSet(request.POST, prefix="lines", form_kwargs=blank_ok),
+                InstalmentFormSet(request.POST, prefix="instalments", form_kwargs=blank_ok))
     if contract is None:
         return LineFormSet(prefix="lines", initial=[{}] * 3), InstalmentFormSet(prefix="instalments", initial=[])
     lines = [{"sku": line.product.sku, "quantity": plain_quantity(line.quantity),

@@ -1,7 +1,12 @@
-"""Demo orders across the last two years for the demo customers (``demo``: ~900 orders; ``large``:
-20,000 orders, a modest size until the benchmarks issue), written through bulk paths that still
-record history and write the ledger facts explicitly: submitted orders book one fact per line and
-credit share; cancelled and closed ones also unbook. A few orders are under the demo contracts
+"""Demo orders across the last two years for the demo customers, written through bulk paths that
+still record history and write the ledger facts explicitly: submitted orders book one fact per line
+and credit share; cancelled and closed ones also unbook.
+
+``demo``: ~900 orders built as model objects. ``large``: exactly ``ctx.lines`` order lines (2M,
+~500,000 orders of 1–7 lines) over all the customers, generated day by day (more recently) as
+plain rows with integer money and inserted with ``executemany`` (``BulkInserter``, ``FactWriter``),
+history rows included; ``ctx.shared["orders"]`` then holds a sample of 20,000 submitted orders
+(what finance's demo pays at most), not every id. A few orders are under the demo contracts
 (within what is left on them), some are split 70/30 between two salespeople, some carry a price
 that a manager approved (or that still waits), recent ones are drafts or not yet seen by finance,
 and some have coordination requests with replies from the planner.
@@ -14,17 +19,18 @@ from collections import defaultdict
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
+from django.db import connection
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from salesdesk.catalog.models import LevelPrice, Product
 from salesdesk.contracts.choices import ContractStatus
 from salesdesk.contracts.models import Contract, ContractLine
-from salesdesk.core.demo import DemoContext
-from salesdesk.core.lib.money import quantize_money, split_tax
-from salesdesk.core.models import NumberCounter
+from salesdesk.core.demo import BulkInserter, DemoContext, DemoNumbers, db_date, db_datetime, db_decimal
+from salesdesk.core.lib.money import from_fen, quantize_money, split_tax, to_fen
 from salesdesk.customers.models import Customer
 from salesdesk.ledger.choices import FactKind
+from salesdesk.ledger.demo import FactWriter
 from salesdesk.ledger.services import FactInput, Share, record
 
 from .choices import CoordinationKind, CoordinationStatus, OrderStatus, PriceCheck
@@ -33,7 +39,7 @@ from .queries import SOURCE_KIND
 from .services import COORDINATION_KIND, NUMBER_KIND
 
 DAYS = 730
-ORDERS = {"demo": 900, "large": 20_000}
+ORDERS = {"demo": 900}
 BATCH = 2000
 ADDRESSES = ["厂区东门仓库", "二号车间", "设备部库房", "物流园3号库", "总部前台"]
 
@@ -43,26 +49,7 @@ def _aware(day, hour: int) -> datetime:
     return min(timezone.make_aware(datetime.combine(day, time(hour % 24, 0))), timezone.now())
 
 
-class _Numbers:
-    """Document numbers per day, written back to the counters at the end."""
-
-    def __init__(self, kind: str):
-        self.kind = kind
-        self.last: dict[str, int] = defaultdict(int)
-
-    def take(self, day) -> str:
-        period = day.strftime("%Y%m%d")
-        self.last[period] += 1
-        return f"{self.kind}{period}-{self.last[period]:04d}"
-
-    def save(self) -> None:
-        existing = dict(NumberCounter.objects.filter(kind=self.kind, period__in=list(self.last))
-                        .values_list("period", "last"))
-        NumberCounter.objects.bulk_create([NumberCounter(kind=self.kind, period=p, last=n)
-                                           for p, n in self.last.items() if p not in existing])
-        for period, last in self.last.items():
-            if period in existing and existing[period] < last:
-                NumberCounter.objects.filter(kind=self.kind, period=period).update(last=last)
+_Numbers = DemoNumbers  # document numbers per day, written back to the counters at the end
 
 
 def _status(ctx: DemoContext, age: int) -> str:
@@ -78,6 +65,9 @@ def _status(ctx: DemoContext, age: int) -> str:
 
 def seed(ctx: DemoContext) -> None:
     if not ctx.business:
+        return
+    if ctx.large:
+        _seed_large(ctx)
         return
     products = [p for p in ctx.shared.get("products") or Product.objects.filter(active=True) if p.active][:300]
     customers = ctx.shared.get("customers") or []
@@ -260,3 +250,196 @@ def _coordination(ctx: DemoContext, clerk, planner, plans, today) -> None:
     for o in rows:
         o.promised_delivery_on = promised[o.pk]
     Order.objects.bulk_update(rows, ["promised_delivery_on"])
+
+
+# --- the large scale -------------------------------------------------------------------------------
+
+LARGE_LINES_PER_ORDER = [1, 2, 3, 4, 5, 6, 7]  # ~4 lines an order: 2M lines ≈ 500,000 orders
+FINANCE_SAMPLE = 20_000  # submitted orders finance's demo may pay (its own cap at ``large``)
+ORDER_FIELDS = ("id", "number", "customer_id", "contract_id", "salesperson_id", "status", "price_check",
+                "price_approved_by_id", "order_date", "requested_delivery_on", "delivery_address", "total", "tax_total",
+                "submitted_at", "finance_seen_at", "cancel_reason", "close_reason", "created_at", "created_by_id")
+HISTORY_FIELDS = (*ORDER_FIELDS, "history_date", "history_type", "history_user_id", "history_change_reason")
+LINE_FIELDS = ("id", "order_id", "line_no", "product_id", "contract_line_id", "quantity", "unit_price",
+               "reference_price", "tax_rate", "amount", "tax")
+SHARE_FIELDS = ("order_id", "salesperson_id", "team_id", "share")
+
+
+class _LargeOrders:
+    """Generates the ``large`` orders day by day as plain rows (money in integer fen, quantities in
+    thousandths) and streams them into the tables; keeps only what the later steps need."""
+
+    def __init__(self, ctx: DemoContext):
+        self.ctx, self.rng = ctx, ctx.rng
+        users = ctx.shared["users"]
+        self.clerk, self.manager = users["clerk"], users["manager"]
+        self.sellers = {u.id: u for u in ctx.shared["salespeople"]}
+        self.seller_list = list(self.sellers.values())
+        self.customers = ctx.shared["customers"]
+        self.levels = dict(Customer.objects.values_list("pk", "price_level"))
+        self.products = [p for p in ctx.shared.get("products") or Product.objects.filter(active=True) if p.active][:1000]
+        product_ids = {p.pk for p in self.products}
+        self.level_prices = {(lp.product_id, lp.price_level): to_fen(lp.price) for lp in LevelPrice.objects.all()
+                             if lp.product_id in product_ids}
+        self.price_fen = {p.pk: to_fen(p.price) for p in self.products}
+        self.contracts = _contract_lines(ctx)
+        for contract in self.contracts.values():
+            for cl in contract["lines"]:
+                cl["left"], cl["price_fen"] = int(cl["left"] * 1000), to_fen(cl["price"])
+        self.numbers = DemoNumbers(NUMBER_KIND)
+        self.orders = BulkInserter(Order, ORDER_FIELDS)
+        self.history = BulkInserter(Order.history.model, HISTORY_FIELDS)
+        self.lines = BulkInserter(OrderLine, LINE_FIELDS, batch=10_000)
+        self.shares = BulkInserter(CreditShare, SHARE_FIELDS, batch=10_000)
+        self.facts = FactWriter(self.clerk)
+        self.rates: dict = {}
+        self.taxes: dict[tuple[int, object], int] = {}
+        self.times: dict[tuple, datetime] = {}
+        self.one = [db_decimal(CreditShare, "share", Decimal(1))]
+        self.split = [db_decimal(CreditShare, "share", Decimal("0.7")), db_decimal(CreditShare, "share", Decimal("0.3"))]
+        # what the later steps need
+        self.first_order: dict[int, object] = {}
+        self.submitted: list[int] = []
+        self.recent: list[tuple[Order, list, list]] = []
+        self.by_status: dict[str, int] = defaultdict(int)
+        self.line_count = 0
+
+    def _at(self, day, hour: int) -> datetime:
+        key = (day, hour)
+        if key not in self.times:
+            self.times[key] = _aware(day, hour)
+        return self.times[key]
+
+    def _rate(self, rate):
+        if rate not in self.rates:
+            self.rates[rate] = db_decimal(OrderLine, "tax_rate", rate)
+        return self.rates[rate]
+
+    def _tax(self, amount: int, rate) -> int:
+        key = (amount, rate)
+        if key not in self.taxes:
+            if len(self.taxes) > 500_000:
+                self.taxes.clear()
+            self.taxes[key] = to_fen(split_tax(from_fen(amount), rate)[1])
+        return self.taxes[key]
+
+    def run(self, today) -> None:
+        """Spread ``ctx.lines`` over the last ``DAYS`` days, more recently (a triangular density)."""
+        total, weights = self.ctx.lines, [DAYS - age for age in range(DAYS)]
+        whole = sum(weights)
+        quota = [total * w // whole for w in weights]
+        quota[0] += total - sum(quota)
+        for age in range(DAYS - 1, -1, -1):
+            left = quota[age]
+            day = today - timedelta(days=age)
+            while left > 0:
+                left -= self.order(day, age, left)
+        self.orders.finish()
+        self.history.finish()
+        self.lines.finish()
+        self.shares.finish()
+        self.facts_written = self.facts.finish()
+        self.numbers.save()
+
+    def _lines(self, customer, day, status, room: int) -> tuple[list[tuple], int | None, str]:
+        """(product, quantity in thousandths, price fen, reference fen, rate, contract line id) rows."""
+        rng = self.rng
+        contract = self.contracts.get(customer.id) if rng.random() < 0.5 else None
+        lines = []
+        if contract is not None and contract["starts_on"] <= day <= contract["ends_on"]:
+            for cl in rng.sample(contract["lines"], min(len(contract["lines"]), rng.choice([1, 1, 2]), room)):
+                take = min(cl["left"], rng.choice([2, 5, 10, 20]) * 1000)
+                if take <= 0:
+                    continue
+                if status != OrderStatus.DRAFT:
+                    cl["left"] -= take
+                lines.append((cl["product"], take, cl["price_fen"], cl["price_fen"], cl["tax_rate"], cl["id"]))
+        if lines:
+            return lines, contract["id"], PriceCheck.OK
+        price_check = PriceCheck.OK
+        level = self.levels.get(customer.id)
+        for product in rng.sample(self.products, min(rng.choice(LARGE_LINES_PER_ORDER), room)):
+            reference = self.level_prices.get((product.id, level), self.price_fen[product.id])
+            price = reference
+            if rng.random() < 0.08:
+                price = (reference * rng.choice([92, 95, 97]) + 50) // 100  # round half up to the fen
+                price_check = PriceCheck.PENDING if status == OrderStatus.DRAFT else PriceCheck.APPROVED
+            quantity = rng.choice([1, 2, 3, 5, 8, 10, 12, 20, 30, 50]) * 1000
+            lines.append((product, quantity, price, reference, product.tax_rate, None))
+        return lines, None, price_check
+
+    def order(self, day, age: int, room: int) -> int:
+        """Write one order of at most ``room`` lines; returns how many lines it has."""
+        rng = self.rng
+        customer = rng.choice(self.customers)
+        seller = self.sellers.get(customer.salesperson_id) or rng.choice(self.seller_list)
+        status = _status(self.ctx, age)
+        lines, contract_id, price_check = self._lines(customer, day, status, room)
+        split = [(seller, Decimal(1))]
+        partner = rng.choice(self.seller_list)
+        if rng.random() < 0.15 and partner.id != seller.id:
+            split = [(seller, Decimal("0.7")), (partner, Decimal("0.3"))]
+        amounts = [(q * p + 500) // 1000 for _, q, p, _, _, _ in lines]  # round half up to the fen
+        taxes = [self._tax(a, line[4]) for a, line in zip(amounts, lines, strict=True)]
+        submitted = status != OrderStatus.DRAFT
+        order_id = self.orders.ids(1)[0]
+        requested = day + timedelta(days=rng.choice([3, 7, 10, 15]))
+        cancel = "客户取消采购计划" if status == OrderStatus.CANCELLED else ""
+        close = "客户不再需要余量" if status == OrderStatus.CLOSED else ""
+        created_at = self._at(day, 9)
+        row = (order_id, self.numbers.take(day), customer.id, contract_id, seller.id, str(status), str(price_check),
+               self.manager.id if price_check == PriceCheck.APPROVED else None, db_date(day), db_date(requested),
+               rng.choice(ADDRESSES), sum(amounts), sum(taxes),
+               db_datetime(self._at(day, 10 + rng.randrange(8))) if submitted else None,
+               db_datetime(self._at(day + timedelta(days=1), 9)) if submitted and age > 2 else None,
+               cancel, close, db_datetime(created_at), rng.choice([self.clerk, seller]).id)
+        self.orders.add(row)
+        self.history.add((*row, db_datetime(created_at), "+", self.clerk.id, "演示数据"))
+        line_ids = self.lines.ids(len(lines))
+        for n, ((product, quantity, price, reference, rate, cl_id), amount, tax, line_id) in enumerate(
+                zip(lines, amounts, taxes, line_ids, strict=True), start=1):
+            self.lines.add((line_id, order_id, n, product.id, cl_id, quantity, price * 10_000, reference * 10_000,
+                            self._rate(rate), amount, tax))
+        values = self.one if len(split) == 1 else self.split
+        for (user, _share), value in zip(split, values, strict=True):
+            self.shares.add((order_id, user.id, user.team_id, value))
+        self.by_status[str(status)] += 1
+        self.line_count += len(lines)
+        if not submitted:
+            return len(lines)
+        shares = [Share(u.id, s, u.team_id) for u, s in split]
+        gone = status in (OrderStatus.CANCELLED, OrderStatus.CLOSED)
+        later = min(day + timedelta(days=rng.randrange(1, 20)), timezone.localdate()) if gone else None
+        for (product, quantity, _p, _r, _rate, _cl), amount, tax, line_id in zip(lines, amounts, taxes, line_ids,
+                                                                                strict=True):
+            base = {"amount": amount, "tax": tax, "quantity": quantity, "customer_id": customer.id, "shares": shares,
+                    "product_id": product.id, "contract_id": contract_id, "order_id": order_id,
+                    "source_kind": SOURCE_KIND, "source_id": order_id, "source_line_id": line_id}
+            self.facts.add(kind=FactKind.BOOKED, day=day, **base)
+            if gone:
+                self.facts.add(kind=FactKind.UNBOOKED, day=later, note=cancel or close, **base)
+        if customer.id not in self.first_order:
+            self.first_order[customer.id] = day  # days run forward: the first one seen is the earliest
+        if status == OrderStatus.SUBMITTED:
+            self.submitted.append(order_id)
+            if age < 45:
+                stub = Order(pk=order_id, status=status, order_date=day, requested_delivery_on=requested)
+                self.recent.append((stub, [(lines[0][0], Decimal(lines[0][1]) / 1000)], split))
+        return len(lines)
+
+
+def _seed_large(ctx: DemoContext) -> None:
+    if not ctx.shared.get("customers") or not ctx.shared.get("products"):
+        ctx.out.write("    no products or customers: no demo orders\n")
+        return
+    today = timezone.localdate()
+    gen = _LargeOrders(ctx)
+    gen.run(today)
+    with connection.cursor() as cursor:  # what _first_orders does, without a CASE per customer
+        cursor.executemany(f"UPDATE {Customer._meta.db_table} SET first_order_on = %s WHERE id = %s",  # noqa: S608
+                           [(db_date(day), pk) for pk, day in gen.first_order.items()])
+    users = ctx.shared["users"]
+    _coordination(ctx, users["clerk"], users["planner"], gen.recent, today)
+    ctx.shared["orders"] = sorted(ctx.rng.sample(gen.submitted, min(len(gen.submitted), FINANCE_SAMPLE)))
+    ctx.out.write(f"    {gen.orders.written} orders ({dict(gen.by_status)}), {gen.line_count} lines, "
+                  f"{gen.facts_written} ledger facts\n")

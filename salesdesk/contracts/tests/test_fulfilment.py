@@ -65,6 +65,9 @@ def test_the_api_gives_the_overview_in_the_shape_of_api_md(api, personas):
         {"product_id": product.pk, "quantity": "10", "ordered_quantity": "3", "shipped_quantity": "2",
          "remaining_quantity": "7"},
     ]
+    line = data["lines"][0]
+    assert (line["invoiced_amount"], line["received_amount"], line["receivable_amount"]) == ("2260.00", "2260.00", "0.00")
+    assert data["unmatched_received_amount"] == "740.00"  # money beyond what the lines shipped: an advance
     assert [{k: i[k] for k in ("due_on", "amount", "received_amount", "overdue")} for i in data["instalments"]] == [
         {"due_on": "2026-02-01", "amount": "5000.00", "received_amount": "3000.00", "overdue": True},
         {"due_on": "2099-01-01", "amount": "6300.00", "received_amount": "0.00", "overdue": False},
@@ -102,6 +105,32 @@ def test_money_received_pays_instalments_oldest_first_and_only_unpaid_past_ones_
     assert result.overdue_amount == Decimal("3500.00")
 
 
+def test_money_per_line_follows_what_each_line_shipped_and_the_rest_is_an_advance(personas):
+    a, b, c = ProductFactory(), ProductFactory(), ProductFactory()
+    contract = make_contract(personas, lines=[services.LineInput(p, Decimal("10"), Decimal("100.00")) for p in (a, b, c)])
+    record([
+        fact(contract, FactKind.SHIPPED, "300.00", product=a, quantity="3"),
+        fact(contract, FactKind.SHIPPED, "200.00", product=a, quantity="2"),  # a second shipment of line 1
+        fact(contract, FactKind.SHIPPED, "100.00", product=b, quantity="1"),
+        fact(contract, FactKind.INVOICED, "500.00", product=a, quantity="5"),
+        fact(contract, FactKind.CREDITED, "100.00", product=a, quantity="1"),
+        fact(contract, FactKind.INVOICED, "50.00"),  # an invoice recorded as a total
+        fact(contract, FactKind.RECEIVED, "400.00"),
+        fact(contract, FactKind.RECEIVED, "500.00"),  # more than was shipped: 300.00 is an advance
+    ], actor=None)
+
+    result = queries.fulfilment(contract)
+
+    assert [(line.shipped_amount, line.invoiced_amount, line.invoiced_quantity, line.received_amount,
+             line.receivable_amount, line.outstanding_amount) for line in result.lines] == [
+        (Decimal("500.00"), Decimal("400.00"), Decimal("4.000"), Decimal("500.00"), Decimal("0.00"),
+         Decimal("500.00")),
+        (Decimal("100.00"), Decimal("0.00"), Decimal("0.000"), Decimal("100.00"), Decimal("0.00"), Decimal("900.00")),
+        (Decimal("0.00"), Decimal("0.00"), Decimal("0.000"), Decimal("0.00"), Decimal("0.00"), Decimal("1000.00")),
+    ]
+    assert (result.unmatched_received_amount, result.other_invoiced_amount) == (Decimal("300.00"), Decimal("50.00"))
+
+
 def test_the_overview_runs_three_queries_whatever_the_number_of_lines_and_facts(personas):
     products = [ProductFactory() for _ in range(6)]
     contract = make_contract(personas, lines=[services.LineInput(p, Decimal("5"), Decimal("10")) for p in products])
@@ -131,6 +160,9 @@ event_strategy = st.tuples(
 )
 money_strategy = st.tuples(st.sampled_from([FactKind.RECEIVED, FactKind.REFUNDED]),
                            st.integers(min_value=1, max_value=100_000_000))
+# invoices recorded as a total (no lines): invoiced facts without a product
+total_invoice_strategy = st.tuples(st.sampled_from([FactKind.INVOICED, FactKind.CREDITED]),
+                                   st.integers(min_value=1, max_value=10_000_000))
 
 
 def naive_tax(amount: Decimal, rate: Decimal) -> Decimal:
@@ -141,11 +173,14 @@ def naive_tax(amount: Decimal, rate: Decimal) -> Decimal:
                                                                   HealthCheck.too_slow])
 @given(
     lines=st.lists(line_strategy, min_size=1, max_size=8),
-    events=st.lists(event_strategy, max_size=12),
-    money=st.lists(money_strategy, max_size=4),
+    events=st.lists(event_strategy, max_size=24),
+    money=st.lists(money_strategy, max_size=6),
+    totals=st.lists(total_invoice_strategy, max_size=3),
     cut=st.integers(min_value=1, max_value=4),
 )
-def test_contracted_and_moved_figures_equal_naive_sums(personas, lines, events, money, cut):
+def test_contracted_and_moved_figures_equal_naive_sums(personas, lines, events, money, totals, cut):
+    """Several shipments, returns, invoices and red invoices per line, payments and refunds, and
+    invoices recorded as totals: every figure of the overview equals a naive sum over the facts."""
     with transaction.atomic():
         customer = CustomerFactory(salesperson=personas["sales1"])
         products = [ProductFactory(tax_rate=rate) for _, _, rate in lines]
@@ -170,7 +205,7 @@ def test_contracted_and_moved_figures_equal_naive_sums(personas, lines, events, 
         assert contract.tax_total == sum((naive_tax(a, r) for a, (_, _, r) in zip(amounts, lines, strict=True)),
                                          Decimal(0))
 
-        facts, expect_amount, expect_qty = [], {}, {}
+        facts, expect_amount, expect_qty, expect_line_amount = [], {}, {}, {}
         for kind, which, qty, fen, shares in events:
             product = products[which % len(products)]
             sign = SIGNED.get(kind, 1)
@@ -185,11 +220,19 @@ def test_contracted_and_moved_figures_equal_naive_sums(personas, lines, events, 
             expect_amount[measure] = expect_amount.get(measure, 0) + sign * Decimal(fen) / 100
             key = (product.pk, measure)
             expect_qty[key] = expect_qty.get(key, 0) + sign * Decimal(qty) / 1000
+            expect_line_amount[key] = expect_line_amount.get(key, 0) + sign * Decimal(fen) / 100
         for kind, fen in money:
             facts.append(FactInput(kind=kind, business_date=date(2026, 2, 1), amount=Decimal(fen) / 100,
                                    customer_id=customer.pk, source_kind="test", source_id=2, contract_id=contract.pk,
                                    shares=[Share(personas["sales1"].pk, Decimal(1))]))
             expect_amount["received"] = expect_amount.get("received", 0) + SIGNED.get(kind, 1) * Decimal(fen) / 100
+        for kind, fen in totals:
+            facts.append(FactInput(kind=kind, business_date=date(2026, 2, 1), amount=Decimal(fen) / 100,
+                                   customer_id=customer.pk, source_kind="test", source_id=3, contract_id=contract.pk,
+                                   shares=[Share(personas["sales1"].pk, Decimal(1))]))
+            expect_amount["invoiced"] = expect_amount.get("invoiced", 0) + SIGNED.get(kind, 1) * Decimal(fen) / 100
+            expect_amount["other_invoiced"] = expect_amount.get("other_invoiced", 0) + SIGNED.get(kind, 1) * Decimal(
+                fen) / 100
         if facts:
             record(facts, actor=None)
 
@@ -212,10 +255,27 @@ def test_contracted_and_moved_figures_equal_naive_sums(personas, lines, events, 
             assert line.ordered_quantity == ordered
             assert line.shipped_quantity == expect_qty.get((product.pk, "shipped"), Decimal(0))
             assert line.remaining_quantity == max(Decimal(q) / 1000 - ordered, Decimal(0))
+            line_shipped = expect_line_amount.get((product.pk, "shipped"), Decimal(0))
+            assert line.shipped_amount == line_shipped
+            assert line.invoiced_amount == expect_line_amount.get((product.pk, "invoiced"), Decimal(0))
+            assert line.invoiced_quantity == expect_qty.get((product.pk, "invoiced"), Decimal(0))
+            assert Decimal(0) <= line.received_amount <= max(line_shipped, Decimal(0))
+            assert line.receivable_amount == line_shipped - line.received_amount
+            assert line.outstanding_amount == amount - line.received_amount
+        # money per line: matched to the lines' shipped value (never more than was shipped or received)
+        shipped_on_lines = sum((max(expect_line_amount.get((p.pk, "shipped"), Decimal(0)), Decimal(0))
+                                for p in products), Decimal(0))
+        matched = min(max(received, Decimal(0)), shipped_on_lines)
+        assert sum((line.received_amount for line in result.lines), Decimal(0)) == matched
+        assert result.unmatched_received_amount == received - matched
+        assert result.other_invoiced_amount == expect_amount.get("other_invoiced", 0)
+        assert result.other_shipped_amount == 0
         left = max(received, Decimal(0))
         for row, planned in zip(result.instalments, instalments, strict=True):
             got = min(left, planned.amount)
             left -= got
             assert (row.amount, row.received_amount) == (planned.amount, got)
             assert row.overdue == (planned.due_on < date(2026, 6, 1) and got < planned.amount)
+            assert row.days_overdue == ((date(2026, 6, 1) - planned.due_on).days if row.overdue else 0)
+            assert row.outstanding_amount == planned.amount - got
         transaction.set_rollback(True)

@@ -113,6 +113,20 @@ def test_the_clerk_creates_a_contract_with_lines_and_instalments(as_user, person
     assert (contract.total, contract.instalments.count(), contract.status) == (Decimal("11300.00"), 2, "draft")
 
 
+def test_blank_rows_the_new_form_shows_are_ignored_when_it_is_posted_back(as_user, personas):
+    """The new-contract page renders three blank line rows as initial forms (INITIAL_FORMS=3):
+    rows left blank must not come back as "required"."""
+    ProductFactory(sku="HM46")
+    customer = CustomerFactory(salesperson=personas["sales1"])
+    data = form_data(customer, personas["sales1"], **{"lines-TOTAL_FORMS": "3", "lines-INITIAL_FORMS": "3",
+                                                       "lines-2-sku": "", "lines-2-quantity": "", "lines-2-unit_price": ""})
+
+    response = as_user("clerk").post("/contracts/new/", data)
+
+    assert response.status_code == 302
+    assert Contract.objects.get().lines.count() == 1
+
+
 def test_instalments_off_by_a_cent_show_the_message_and_save_nothing(as_user, personas):
     ProductFactory(sku="HM46")
     customer = CustomerFactory(salesperson=personas["sales1"])
