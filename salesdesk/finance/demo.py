@@ -1,26 +1,33 @@
 """Demo payments (回款): consistent with the demo orders when there are any — some orders paid up,
 some part-paid (a deposit), some with the clerk's "has it arrived?" request still pending in
-finance's queue, some unpaid (on credit) — and customers' advances (预收) without an order, a few
+finance's queue, some unpaid (credit customers pay around the due date; some never did, so the
+logistics demo has past-due receivables) — and customers' advances (预收) without an order, a few
 pending or rejected. Without orders, only advances are made.
 
-Written through bulk paths that still record history, allocation rows and the ledger's
-``received`` facts exactly as ``services.confirm_payment`` would, without mailing finance for
-every demo row. Numbers follow ``next_number``'s format, per received date, and the counters are
-moved past them so later payments never reuse one."""
+Payments are inserted as recorded (no mail to finance for every demo row), then finance confirms
+the newest ``VIA_SERVICE`` of them through ``services.confirm_payment`` in the order they arrived,
+with the clock set to the day the money came (``replaying_at``): allocations, ``received`` facts,
+roll-ups and the order hooks are exactly the service's. Older ones take a bulk path that writes
+the same rows (allocations, facts) without the per-payment round trips (a service confirmation
+costs ~40 ms; the demo has ~800 payments, ``large`` 20,000). Numbers follow ``next_number``'s format per received date and the
+counters are moved past them."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from unittest import mock
 
+from django.db.models import F
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from salesdesk.core.demo import DemoContext
 from salesdesk.core.lib.money import quantize_money
-from salesdesk.core.models import NumberCounter
-from salesdesk.core.registries import run_hooks
+from salesdesk.core.models import Notification, NumberCounter
 from salesdesk.customers.models import Customer
 from salesdesk.ledger.choices import FactKind
 from salesdesk.ledger.services import FactInput, Share, record
@@ -29,10 +36,30 @@ from salesdesk.orders.models import Order
 
 from .choices import PaymentMethod, PaymentStatus
 from .models import Allocation, Payment
+from .services import confirm_payment
 
 PAYABLE = (OrderStatus.SUBMITTED, OrderStatus.PARTIALLY_SHIPPED, OrderStatus.SHIPPED)
 THIRD_PARTY_PAYERS = ["张建国", "李秀英", "王海涛", "深圳市鑫源贸易有限公司"]
-MAX_PAYMENTS = {"demo": 400, "large": 20_000}
+MAX_PAYMENTS = {"demo": 1000, "large": 20_000}
+VIA_SERVICE = {"demo": 200, "large": 300}  # confirmations through confirm_payment (the newest)
+PENDING_AGE = 30  # a "has it arrived?" request older than this would have been answered
+
+
+@contextmanager
+def replaying_at(moment: datetime) -> Iterator[None]:
+    """Run services as if it were ``moment`` (never later than now): every ``timezone.now()`` and
+    ``timezone.localdate()`` — dates of facts, statuses, history, auto timestamps — answers that
+    time, so demo history replayed through the services reads as if it happened then. Demo seeding
+    only: one thread, nothing else running."""
+    moment = min(moment, timezone.now())
+    with mock.patch("django.utils.timezone.now", return_value=moment):
+        yield
+
+
+def at_office_hours(ctx: DemoContext, day: date, earliest: int = 9, latest: int = 17) -> datetime:
+    """A moment on ``day`` during office hours (Beijing time), but not after now."""
+    hour = ctx.rng.randrange(earliest, latest)
+    return min(timezone.make_aware(datetime.combine(day, time(hour, ctx.rng.randrange(60)))), timezone.now())
 
 
 class _Book:
@@ -67,15 +94,27 @@ class _Book:
         )
         if status != PaymentStatus.PENDING:
             payment.confirmed_by = self.users["finance"]
-            payment.confirmed_at = timezone.now()
+            payment.confirmed_at = at_office_hours(self.ctx, on)
         if status == PaymentStatus.CONFIRMED:
             payment.accounting_period = on.strftime("%Y-%m")
         if status == PaymentStatus.REJECTED:
             payment.reject_reason = "银行未查到该笔款项"
         self.rows.append((payment, order, allocate))
 
+    def _via_service(self) -> set[int]:
+        """Indexes of the confirmed rows finance confirms through the service: all at ``demo``,
+        the newest ones at ``large``."""
+        confirmed = [i for i, (p, _, _) in enumerate(self.rows) if p.status == PaymentStatus.CONFIRMED]
+        confirmed.sort(key=lambda i: self.rows[i][0].received_on, reverse=True)
+        return set(confirmed[: VIA_SERVICE.get(self.ctx.scale, VIA_SERVICE["demo"])])
+
     def save(self) -> list[Payment]:
         finance = self.users["finance"]
+        via_service = self._via_service()
+        for i in via_service:  # recorded now, confirmed below by finance through the service
+            payment = self.rows[i][0]
+            payment.status, payment.confirmed_by, payment.confirmed_at = PaymentStatus.PENDING, None, None
+            payment.accounting_period = ""
         payments = [p for p, _, _ in self.rows]
         bulk_create_with_history(payments, Payment, batch_size=1000, default_user=self.users["clerk"],
                                  default_change_reason="演示数据")
@@ -86,14 +125,29 @@ class _Book:
             counter, _ = NumberCounter.objects.get_or_create(kind="HK", period=period)
             if counter.last < last:
                 NumberCounter.objects.filter(pk=counter.pk).update(last=last)
-        allocations, facts, touched = [], [], {}
-        for payment, order, allocate in self.rows:
-            if payment.status != PaymentStatus.CONFIRMED:
-                continue
+        self._confirm_in_bulk([row for i, row in enumerate(self.rows)
+                               if i not in via_service and row[0].status == PaymentStatus.CONFIRMED], finance)
+        confirmed_ids = []
+        for i in sorted(via_service, key=lambda i: (self.rows[i][0].received_on, self.rows[i][0].pk)):
+            payment = self.rows[i][0]
+            with replaying_at(at_office_hours(self.ctx, payment.received_on, 10, 18)):
+                self.rows[i] = (confirm_payment(actor=finance, payment=payment), *self.rows[i][1:])
+            confirmed_ids.append(payment.pk)
+        # "your payment arrived" notes for months-old demo payments are old news: read
+        Notification.objects.filter(kind="payment_confirmed", read_at__isnull=True,
+                                    dedupe_key__in=[f"payment-confirmed:{pk}" for pk in confirmed_ids]
+                                    ).update(read_at=F("created_at"))
+        return [p for p, _, _ in self.rows]
+
+    def _confirm_in_bulk(self, rows, finance) -> None:
+        """What ``confirm_payment`` writes, for many payments at once (``large``): allocation rows and
+        ``received`` facts. No order has shipped yet when finance seeds (logistics seeds after), so
+        the order-status hook has nothing to change."""
+        allocations, facts = [], []
+        for payment, order, allocate in rows:
             if order is not None and allocate:
                 allocations.append(Allocation(payment=payment, order=order, customer_id=payment.customer_id,
                                               amount=allocate, reason="confirm", created_by=finance))
-                touched[order.pk] = order
             facts.append(FactInput(
                 kind=FactKind.RECEIVED, business_date=payment.received_on, amount=payment.amount,
                 customer_id=payment.customer_id, source_kind="payment", source_id=payment.pk,
@@ -103,9 +157,6 @@ class _Book:
         Allocation.objects.bulk_create(allocations, batch_size=1000)
         for start in range(0, len(facts), 2000):
             record(facts[start:start + 2000], actor=finance)
-        for order in touched.values():
-            run_hooks("order_money_changed", order=order, actor=finance)
-        return payments
 
 
 def _shares(order, customer: Customer) -> list[Share]:
@@ -117,21 +168,55 @@ def _shares(order, customer: Customer) -> list[Share]:
     return [Share(customer.salesperson_id, Decimal(1), customer.salesperson.team_id)]
 
 
+def _ids(items) -> list[int] | None:
+    """Ids from a list of model objects or ids (seeders leave either), or None for "not given"."""
+    if not items:
+        return None
+    return [getattr(o, "pk", o) for o in items]
+
+
 def _orders(ctx: DemoContext) -> list[Order]:
     """The demo orders an earlier seeder left (``ctx.shared["orders"]``), else those in the
     database, that still take money."""
-    shared = ctx.shared.get("orders")
-    ids = [getattr(o, "pk", o) for o in shared] if shared else None
+    ids = _ids(ctx.shared.get("orders"))
     qs = Order.objects.filter(status__in=PAYABLE)
     if ids is not None:
         qs = qs.filter(pk__in=ids)
     return list(qs.select_related("customer__salesperson", "salesperson").prefetch_related("credit_shares")
-                .order_by("order_date", "id")[: MAX_PAYMENTS[ctx.scale]])
+                .order_by("-order_date", "-id")[: MAX_PAYMENTS.get(ctx.scale, MAX_PAYMENTS["demo"])])
 
 
-def _day(book: _Book, not_before, span: int = 30):
+def _day(book: _Book, not_before, span: int = 30) -> date:
     on = book.today - timedelta(days=book.ctx.rng.randrange(0, span))
     return max(on, not_before) if not_before else on
+
+
+def _paid_on(book: _Book, order: Order) -> date:
+    """When the money for an order came: prepaid customers pay within days of ordering, credit
+    customers around the due date (never after today)."""
+    customer = order.customer
+    if customer.settlement in ("credit", "monthly"):
+        days = customer.credit_days + book.ctx.rng.randrange(-10, 6)
+    else:
+        days = book.ctx.rng.randrange(0, 6)
+    return min(order.order_date + timedelta(days=max(days, 0)), book.today)
+
+
+def _fate(ctx: DemoContext, order: Order, today: date) -> str:
+    on_credit = order.customer.settlement in ("credit", "monthly")
+    age = (today - order.order_date).days
+    if on_credit:
+        due_in = order.customer.credit_days - age
+        # not yet due: mostly unpaid; long past due: mostly paid, some never were (overdue)
+        weights = [1, 1, 2, 8] if due_in > 0 else [14, 3, 1, 3]
+    elif age <= PENDING_AGE:  # recent: many "has it arrived?" requests open, some not paid yet
+        weights = [3, 2, 6, 3]
+    else:
+        weights = [8, 4, 0, 2]
+    fate = ctx.rng.choices(["paid", "deposit", "pending", "none"], weights)[0]
+    if fate == "pending" and age > PENDING_AGE:
+        fate = "paid"
+    return fate
 
 
 def seed(ctx: DemoContext) -> None:
@@ -147,14 +232,13 @@ def seed(ctx: DemoContext) -> None:
         if order.pk in taken or order.total <= 0:
             continue
         customer = order.customer
-        on_credit = customer.settlement in ("credit", "monthly")
-        fate = rng.choices(["paid", "deposit", "pending", "none"], [2, 6, 2, 4] if on_credit else [8, 4, 3, 1])[0]
+        fate = _fate(ctx, order, book.today)
         by = order.salesperson if rng.random() < 0.5 else None
         if fate == "paid":
-            book.add(customer, order.total, _day(book, order.order_date), order=order, allocate=order.total, recorded_by=by)
+            book.add(customer, order.total, _paid_on(book, order), order=order, allocate=order.total, recorded_by=by)
         elif fate == "deposit":
             amount = quantize_money(order.total * Decimal(rng.choice(["0.3", "0.5", "0.6"])))
-            book.add(customer, amount, _day(book, order.order_date), order=order, allocate=amount, recorded_by=by)
+            book.add(customer, amount, _paid_on(book, order), order=order, allocate=amount, recorded_by=by)
         elif fate == "pending":
             book.add(customer, order.total, _day(book, order.order_date, 5), order=order,
                      status=PaymentStatus.PENDING, recorded_by=by)
@@ -163,7 +247,7 @@ def seed(ctx: DemoContext) -> None:
         pool = list(Customer.objects.filter(pk__in=[c.pk for c in customers], status="active")
                     .select_related("salesperson").order_by("id"))
         share = 0.15 if orders else 0.3
-        picked = rng.sample(pool, min(len(pool), int(len(pool) * share), MAX_PAYMENTS[ctx.scale]))
+        picked = rng.sample(pool, min(len(pool), int(len(pool) * share), MAX_PAYMENTS.get(ctx.scale, 1000)))
         for i, customer in enumerate(picked):
             amount = Decimal(rng.choice([5000, 10000, 20000, 30000, 50000, 80000]))
             status = PaymentStatus.CONFIRMED

@@ -24,7 +24,14 @@ from salesdesk.orders.choices import OrderStatus
 from salesdesk.orders.models import Order, OrderLine
 
 from . import permissions as perms
-from .choices import COUNTS_FOR_GATE, DISPATCHED_STATES, SHIPMENT_TRANSITIONS, CallReason, ShipmentStatus
+from .choices import (
+    COUNTS_FOR_GATE,
+    DISPATCHED_STATES,
+    SHIPMENT_TRANSITIONS,
+    CallReason,
+    CallStatus,
+    ShipmentStatus,
+)
 from .gate import pass_gate
 from .models import CallTask, Shipment, ShipmentLine, TrackingEvent
 from .waybills import normalize_waybill
@@ -38,7 +45,7 @@ class LineRequest:
     quantity: Decimal
 
 
-def _remaining_by_line(order: Order) -> dict[int, Decimal]:
+def remaining_by_line(order: Order) -> dict[int, Decimal]:
     """What is left to ship per order line: ordered − non-cancelled shipments."""
     taken = dict(
         ShipmentLine.objects.filter(order_line__order=order, shipment__status__in=COUNTS_FOR_GATE)
@@ -49,7 +56,7 @@ def _remaining_by_line(order: Order) -> dict[int, Decimal]:
 
 def _plan_lines(order: Order, requests: Sequence[LineRequest]) -> list[tuple[OrderLine, Decimal]]:
     """Match requested products to order lines within what is left (422 otherwise)."""
-    remaining = _remaining_by_line(order)
+    remaining = remaining_by_line(order)
     lines = list(order.lines.all())
     planned: list[tuple[OrderLine, Decimal]] = []
     errors: dict[str, list[str]] = {}
@@ -236,9 +243,25 @@ def cancel_shipment(*, actor, shipment: Shipment, reason: str = "") -> Shipment:
 
 
 @transaction.atomic
+def return_pod(*, actor, shipment: Shipment, scan=None, note: str = "") -> Shipment:
+    """The signed and stamped 送货单 is back (回单): the shipment is marked and the scan stored with
+    it, in one transaction — a refused file leaves the shipment delivered."""
+    shipment = track(actor=actor, shipment=shipment, status=ShipmentStatus.POD_RETURNED, note=note)
+    if scan is not None:
+        from salesdesk.core.attachments import attach
+
+        attach(actor=actor, owner=shipment, uploaded_file=scan, description="签收回单 / signed delivery note")
+    return shipment
+
+
+@transaction.atomic
 def log_call(*, actor, task: CallTask, status: str, outcome: str) -> CallTask:
     if not actor.has_perm(perms.DISPATCH_SHIPMENT) and not actor.has_perm(perms.VIEW_SHIPMENT):
         raise PermissionDenied
+    if status not in (CallStatus.DONE, CallStatus.UNREACHABLE):
+        raise InvalidInput({"status": ["结果须为“已致电”或“未接通” / The status must be done or unreachable."]})
+    if not outcome.strip():
+        raise InvalidInput({"outcome": ["请填写通话结果 / Say what came of the call."]})
     changed = CallTask.objects.filter(pk=task.pk, status="open").update(
         status=status, outcome=outcome[:300], done_by=actor, done_at=timezone.now()
     )

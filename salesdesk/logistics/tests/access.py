@@ -1,14 +1,15 @@
 """Access-matrix rows of logistics: shipments (发货, 款到发货) and the customer calls after them, API.
 
 Objects per ownership variant (a customer of sales1 / sales3 / sales2): a submitted order of 10
-units at 100.00 with 1000.00 confirmed on it, a planned shipment of 2 units, and a dispatched one
-of 2 units with its open call task — 6 units and 600.00 of headroom are left, so a new shipment
-of one unit passes the gate. API.md: clerk and warehouse create, dispatch, track and deliver;
-warehouse sees every shipment, without prices. See ``salesdesk/core/testing/access.py``."""
+units at 100.00 with 1000.00 confirmed on it, a planned shipment of 2 units, a dispatched one of 2
+units with its open call task, and a delivered one of 2 units — 4 units and 400.00 of headroom are
+left, so a new shipment of one unit passes the gate. API.md: clerk and warehouse create, dispatch,
+track and deliver; warehouse sees every shipment, without prices. The pages follow the same
+rules (``salesdesk/logistics/views.py``). See ``salesdesk/core/testing/access.py``."""
 
 from __future__ import annotations
 
-from salesdesk.core.testing.access import OWNERSHIP, Case, Ctx, api_expect, per_variant
+from salesdesk.core.testing.access import OWNERSHIP, Case, Ctx, Redirect, api_expect, page_expect, per_variant
 
 
 def populate(world) -> None:
@@ -40,6 +41,10 @@ def populate(world) -> None:
         world.add("logistics_planned", planned, variant=variant)
         world.add("logistics_dispatched", dispatched, variant=variant)
         world.add("logistics_call", CallTask.objects.get(shipment=dispatched), variant=variant)
+        delivered = services.dispatch(
+            actor=clerk, shipment=services.create_shipment(actor=clerk, order=order, lines=line, carrier="SF"))
+        world.add("logistics_delivered", services.track(actor=clerk, shipment=delivered, status="delivered",
+                                                        signer="王主任"), variant=variant)
 
 
 def _args(kind: str, name: str):
@@ -117,5 +122,69 @@ CASES: list[Case] = [
     Case(
         "POST /api/v1/calls/{call_id}/log", variants=OWNERSHIP, args=_args("logistics_call", "call_id"),
         body={"status": "done", "outcome": "客户已知悉发货"}, expect=api_expect(READERS, **OUTSIDERS, **SEES),
+    ),
+]
+
+
+# --- pages ------------------------------------------------------------------------------------
+
+PAGE_OUTSIDERS = dict(admin=403, hr=403, planner=403)
+SHIPMENTS = Redirect("/logistics/shipments/")
+CALLS = Redirect("/logistics/calls/")
+EXPORTERS = ("clerk", "warehouse", "sales_manager", "general_manager", "finance")
+
+
+def _pk(kind: str):
+    return lambda c: {"pk": c.world.get(kind, c.variant).pk}
+
+
+def _order_query(c) -> dict:
+    return {"order": c.world.get("logistics_order", c.variant).pk}
+
+
+def _scan(c) -> dict:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from salesdesk.finance.tests.factories import PNG
+
+    return {"scan": SimpleUploadedFile("回单.png", PNG, content_type="image/png"), "note": "已盖章"}
+
+
+CASES += [
+    Case("shipment_list", expect=page_expect(READERS, **PAGE_OUTSIDERS)),
+    Case("shipment_list", label="Excel export", query={"export": "xlsx"},
+         expect=page_expect(403, **dict.fromkeys(EXPORTERS, 200))),
+    Case("shipment_detail", variants=OWNERSHIP, args=_pk("logistics_dispatched"),
+         expect=page_expect(READERS, **PAGE_OUTSIDERS, **SEES)),
+    Case("shipment_detail", label="unknown id", args={"pk": 2**31}, expect=page_expect(404, **PAGE_OUTSIDERS)),
+    Case("shipment_print", variants=OWNERSHIP, args=_pk("logistics_dispatched"), query={"size": "241"},
+         expect=page_expect(READERS, **PAGE_OUTSIDERS, **SEES)),
+    Case("shipment_create", label="order picker", expect=page_expect(403, **shipping(200))),
+    Case("shipment_create", label="from the variant's order", variants=OWNERSHIP, query=_order_query,
+         expect=page_expect(403, **shipping(200))),
+    Case(
+        "shipment_create", method="POST", label="one unit of the variant's order", variants=OWNERSHIP,
+        query=_order_query,
+        body=lambda c: {"order": c.world.get("logistics_order", c.variant).pk, "carrier": "ZTO",
+                        f"qty_{c.world.get('logistics_order', c.variant).lines.get().pk}": "1"},
+        expect=page_expect(403, **shipping(SHIPMENTS)),
+    ),
+    Case("shipment_dispatch", method="POST", variants=OWNERSHIP, args=_pk("logistics_planned"),
+         body={"carrier": "ZTO", "waybill_no": "773012345678"}, expect=page_expect(403, **shipping(SHIPMENTS))),
+    Case("shipment_track", method="POST", variants=OWNERSHIP, args=_pk("logistics_dispatched"),
+         body={"note": "已到转运中心"}, expect=page_expect(403, **shipping(SHIPMENTS))),
+    Case("shipment_deliver", method="POST", variants=OWNERSHIP, args=_pk("logistics_dispatched"),
+         body={"signer": "王主任"}, expect=page_expect(403, **shipping(SHIPMENTS))),
+    Case("shipment_pod", method="POST", variants=OWNERSHIP, args=_pk("logistics_delivered"), body=_scan,
+         expect=page_expect(403, **shipping(SHIPMENTS))),
+    Case("shipment_cancel", method="POST", variants=OWNERSHIP, args=_pk("logistics_planned"),
+         body={"reason": "客户改期"}, expect=page_expect(403, **shipping(SHIPMENTS))),
+    Case("call_list", expect=page_expect(READERS, **PAGE_OUTSIDERS)),
+    Case(
+        "call_log", method="POST", variants=OWNERSHIP, args=_pk("logistics_call"),
+        body=lambda c: {f"call{c.world.get('logistics_call', c.variant).pk}-status": "done",
+                        f"call{c.world.get('logistics_call', c.variant).pk}-outcome": "客户已知悉发货"},
+        expect=page_expect(CALLS, **PAGE_OUTSIDERS, salesperson=per_variant(own=CALLS, team=404, other=404),
+                           sales_manager=per_variant(own=CALLS, team=CALLS, other=404)),
     ),
 ]
