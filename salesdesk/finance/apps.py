@@ -15,8 +15,12 @@ class FinanceConfig(AppConfig):
         from salesdesk.org.roles import Role
 
         from . import (
+            ar_tasks,  # noqa: F401  (the collection-promise reminder job)
+            invoice_views,  # noqa: F401  (registers the order page's invoice tab)
             navigation,  # noqa: F401  (registers the menu entries)
+            receivables,  # noqa: F401  (the receivable hooks, figures and panels)
             services,
+            statement_views,  # noqa: F401  (registers the statements tab and attachment owner)
         )
         from . import permissions as perms
         from .models import Payment

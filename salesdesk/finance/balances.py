@@ -10,6 +10,7 @@ from django.db.models import Sum
 
 from .choices import PaymentKind, PaymentStatus
 from .models import Allocation, Payment
+from .receivables import opening_claims
 
 ZERO = Decimal("0.00")
 
@@ -28,7 +29,9 @@ def allocated_to_order(order_id: int) -> Decimal:
 
 
 def free_advance(customer_id: int) -> Decimal:
-    """Confirmed money of the customer not allocated to any order, less refunds paid out."""
+    """Confirmed money of the customer not allocated to any order, less refunds paid out, less what
+    its unpaid opening receivables (期初应收) take of it — money matched to those is not spent twice
+    at the gate (finance.receivables matches opening receivables by unallocated money)."""
     receipts = Payment.objects.filter(
         customer_id=customer_id, status=PaymentStatus.CONFIRMED, kind=PaymentKind.RECEIPT
     ).aggregate(s=Sum("amount"))["s"] or ZERO
@@ -36,7 +39,10 @@ def free_advance(customer_id: int) -> Decimal:
         customer_id=customer_id, status=PaymentStatus.CONFIRMED, kind=PaymentKind.REFUND
     ).aggregate(s=Sum("amount"))["s"] or ZERO
     allocated = Allocation.objects.filter(customer_id=customer_id).aggregate(s=Sum("amount"))["s"] or ZERO
-    return receipts - refunds - allocated
+    unallocated = receipts - refunds - allocated
+    if unallocated <= 0:
+        return unallocated
+    return unallocated - min(unallocated, opening_claims([customer_id]).get(customer_id, ZERO))
 
 
 def payment_free_amounts(customer_id: int) -> list[tuple[int, Decimal]]:

@@ -20,6 +20,7 @@ from salesdesk.core.numbering import next_number
 from salesdesk.core.registries import run_hooks
 from salesdesk.customers.models import Customer
 from salesdesk.ledger.choices import FactKind
+from salesdesk.ledger.periods import accounting_period
 from salesdesk.ledger.services import FactInput, Share, record
 from salesdesk.org.models import User
 from salesdesk.org.roles import Role
@@ -98,12 +99,14 @@ def _allocate(payment: Payment, order, amount: Decimal, actor, reason: str) -> A
 @transaction.atomic
 def confirm_payment(*, actor: User, payment: Payment, period: str | None = None) -> Payment:
     """Finance has seen the money in the bank: it counts from now on. Allocated to the named order
-    (as far as the order still needs it), the rest kept as the customer's advance (预收)."""
+    (as far as the order still needs it), the rest kept as the customer's advance (预收).
+    Money received in a month finance has locked is booked into the first open month after it
+    (its accounting period; the received date stays as the bank says)."""
     if not actor.has_perm(perms.CONFIRM_PAYMENT):
         raise PermissionDenied
     customer = lock_customer(payment.customer_id)
     now = timezone.now()
-    period = period or payment.received_on.strftime("%Y-%m")
+    period = period or accounting_period(payment.received_on)
     changed = Payment.objects.filter(pk=payment.pk, status=PaymentStatus.PENDING).update(
         status=PaymentStatus.CONFIRMED, confirmed_by=actor, confirmed_at=now, accounting_period=period
     )

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -20,4 +20,9 @@ urlpatterns = [
     path("exceptions/<int:pk>/reject/", views.exception_reject, name="exception_reject"),
     path("bank/", views.statement, name="statement_import"),
     path("bank/confirm/", views.statement_confirm, name="statement_confirm"),
+    path("statements/", include("salesdesk.finance.statement_urls")),
+    path("invoices/", include("salesdesk.finance.invoice_urls")),
+    path("receivables/", include("salesdesk.finance.ar_urls")),
+    path("monthend/", include("salesdesk.finance.monthend_urls")),
+    path("adjust/", include("salesdesk.finance.adjust_urls")),
 ]
