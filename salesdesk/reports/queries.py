@@ -1,0 +1,445 @@
+"""The period sales reports (销售日报、五日报、月报、季报、年报) as GROUP BY queries.
+
+``sales_report(user, kind, day, group_by)`` answers, for the period of ``kind`` containing ``day``
+and one row per salesperson, customer, product, category, region or team: ordered, shipped,
+invoiced and received amounts (含税), money recorded but not yet confirmed (待确认回款), new
+customers, the target and its completion in the company's 业绩 measure, the rank, and the same
+figures for the previous period (环比) and the same period last year (同比).
+
+Where figures come from (DESIGN.md, "The ledger"):
+
+- day and five-day read ``Fact`` through its date index (``business_date`` range), GROUP BY in SQL;
+- month, quarter and year read the month roll-ups: ``RollupMonthCustomer`` when grouped by
+  salesperson, customer, region or team, ``RollupMonthProduct`` by product or category;
+- pending money reads ``finance.Payment`` rows still ``pending`` by their ``received_on`` date, per the
+  customer's salesperson; new customers are ``customers.Customer`` rows created in the period, per
+  their salesperson; targets are ``team.SalesTarget`` months.
+
+Money carries no product: grouped by product or category the received and pending amounts and new
+customers are *not applicable* and come back as ``None`` (the API's ``null``), rows and totals alike;
+goods facts without a product are not in those rows either (the product roll-up has no place for
+them). Targets exist per salesperson and per team: other rows carry none, and their totals carry the
+company's target (or, for a salesperson or manager, the sum of the visible salespeople's targets).
+Day and five-day targets are the month target prorated by days.
+
+Visibility: every source is narrowed to ``salesperson_scope(user)`` (roll-ups and facts by their
+salesperson, payments and new customers by the customer's salesperson), so a salesperson sees their
+own rows, a manager their team's, and the totals are the totals of those rows. Grouped by salesperson,
+every visible active salesperson has a row, zeros included.
+
+The number of queries does not depend on the number of rows: one per period and source, one for
+pending money, one for new customers, one for targets, one for labels (and the company profile)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, F, IntegerField, Q, QuerySet, Subquery, Sum
+from django.db.models import OuterRef as Outer
+from django.utils import timezone
+
+from salesdesk.catalog.models import Category, Product
+from salesdesk.customers.models import Customer
+from salesdesk.finance.choices import PaymentKind, PaymentStatus
+from salesdesk.finance.models import Payment
+from salesdesk.ledger.choices import MEASURES
+from salesdesk.ledger.models import Fact, RollupMonthCustomer, RollupMonthProduct
+from salesdesk.org.models import CompanyProfile, SalesTeam, User
+from salesdesk.org.roles import Role
+from salesdesk.org.visibility import salesperson_scope
+from salesdesk.team.models import SalesTarget, TargetScope
+
+from .periods import ReportPeriod, growth, prorate, rate, report_period
+
+ZERO = Decimal("0.00")
+
+# group_by → its label (the first column of the table)
+GROUPINGS: dict[str, str] = {
+    "salesperson": "业务员", "customer": "客户", "product": "产品", "category": "产品类别", "region": "区域",
+    "team": "团队",
+}
+GOODS_GROUPINGS = frozenset({"product", "category"})  # money is not per product: received is n/a
+TARGET_GROUPINGS = frozenset({"salesperson", "team"})  # targets exist for these rows
+REPORTED = ("ordered", "shipped", "invoiced", "received")  # the measures of a row, MEASURES' names
+PERFORMANCE_MEASURES = ("ordered", "shipped", "received")  # org.CompanyProfile.performance_measure
+NO_REGION = "（未设区域）"
+NONE_LABELS = {"salesperson": "（无业务员）", "team": "（无团队）", "category": "（未分类）", "customer": "（无客户）",
+               "product": "（无产品）"}
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Amounts of one row in one period (含税). ``received`` is None where money has no place
+    (grouped by product or category)."""
+
+    ordered: Decimal = ZERO
+    shipped: Decimal = ZERO
+    invoiced: Decimal = ZERO
+    received: Decimal | None = ZERO
+
+    def measure(self, name: str) -> Decimal | None:
+        return getattr(self, name)
+
+    def __add__(self, other: Figures) -> Figures:
+        return Figures(
+            ordered=self.ordered + other.ordered, shipped=self.shipped + other.shipped,
+            invoiced=self.invoiced + other.invoiced,
+            received=None if self.received is None or other.received is None else self.received + other.received,
+        )
+
+
+@dataclass
+class ReportRow:
+    """One row of a report (or its totals, ``key`` None and ``is_total`` set)."""
+
+    key: int | str | None
+    label: str
+    current: Figures
+    previous: Figures
+    last_year: Figures
+    measure: str  # the company's 业绩 measure: ordered, shipped or received
+    pending_received: Decimal | None = ZERO
+    new_customers: int | None = 0
+    target: Decimal | None = None
+    rank: int | None = None
+    detail: str = ""  # a second line: the salesperson's team, the customer's code, the product's SKU
+    is_total: bool = False
+
+    @property
+    def performance(self) -> Decimal | None:
+        """The row's 业绩 in the company's measure."""
+        return self.current.measure(self.measure)
+
+    @property
+    def completion_rate(self) -> Decimal | None:
+        """业绩 ÷ target, 4 decimals; None without a target."""
+        return rate(self.performance, self.target)
+
+    @property
+    def previous_performance(self) -> Decimal | None:
+        return self.previous.measure(self.measure)
+
+    @property
+    def last_year_performance(self) -> Decimal | None:
+        return self.last_year.measure(self.measure)
+
+    @property
+    def previous_growth(self) -> Decimal | None:  # 环比
+        return growth(self.performance, self.previous_performance)
+
+    @property
+    def last_year_growth(self) -> Decimal | None:  # 同比
+        return growth(self.performance, self.last_year_performance)
+
+    # the API names of the current figures
+    @property
+    def ordered_amount(self) -> Decimal:
+        return self.current.ordered
+
+    @property
+    def shipped_amount(self) -> Decimal:
+        return self.current.shipped
+
+    @property
+    def invoiced_amount(self) -> Decimal:
+        return self.current.invoiced
+
+    @property
+    def received_amount(self) -> Decimal | None:
+        return self.current.received
+
+
+@dataclass
+class SalesReport:
+    period: ReportPeriod
+    previous_period: ReportPeriod
+    last_year_period: ReportPeriod
+    group_by: str
+    measure: str
+    time_progress: Decimal  # 时间进度 as of today
+    rows: list[ReportRow]
+    totals: ReportRow
+    source: str  # "facts" or "rollups": where the figures were read
+    today: date = field(default_factory=timezone.localdate)
+
+    @property
+    def group_label(self) -> str:
+        return GROUPINGS[self.group_by]
+
+    @property
+    def money_applies(self) -> bool:
+        """Received and pending money, new customers: not per product."""
+        return self.group_by not in GOODS_GROUPINGS
+
+
+# --- the figures of one period ---------------------------------------------------------------------------
+
+
+def _sums(measures: Iterable[str]) -> dict[str, Sum]:
+    return {m: Sum("amount", filter=Q(kind__in=sorted(MEASURES[m]))) for m in measures}
+
+
+def _kinds(measures: Iterable[str]) -> list[str]:
+    return sorted(k for m in measures for k in MEASURES[m])
+
+
+def _region_of_customer() -> Subquery:
+    return Subquery(Customer.objects.filter(pk=Outer("customer_id")).order_by().values("region")[:1])
+
+
+def _category_of_product() -> Subquery:
+    return Subquery(Product.objects.filter(pk=Outer("product_id")).order_by().values("category_id")[:1],
+                    output_field=IntegerField())
+
+
+# group_by → the key expression on each source
+_FACT_KEYS = {
+    "salesperson": F("salesperson_id"), "customer": F("customer_id"), "product": F("product_id"),
+    "category": F("product__category_id"), "region": F("customer__region"), "team": F("team_id"),
+}
+_CUSTOMER_ROLLUP_KEYS = {
+    "salesperson": F("salesperson_id"), "customer": F("customer_id"), "team": F("team_id"),
+    "region": _region_of_customer,
+}
+_PRODUCT_ROLLUP_KEYS = {"product": F("product_id"), "category": _category_of_product}
+_PAYMENT_KEYS = {
+    "salesperson": F("customer__salesperson_id"), "customer": F("customer_id"), "region": F("customer__region"),
+    "team": F("customer__salesperson__team_id"),
+}
+_CUSTOMER_KEYS = {"salesperson": F("salesperson_id"), "customer": F("pk"), "region": F("region"),
+                  "team": F("salesperson__team_id")}
+
+
+def _key_expr(table: dict, group_by: str):
+    expr = table[group_by]
+    return expr() if callable(expr) else expr
+
+
+def _normal_key(group_by: str, key):
+    """Roll-ups store 0 for "none"; facts NULL. Both become None."""
+    if group_by in {"salesperson", "team", "customer", "product"} and key == 0:
+        return None
+    return key
+
+
+def _scoped(qs: QuerySet, scope: frozenset[int] | None, field_name: str) -> QuerySet:
+    return qs if scope is None else qs.filter(**{f"{field_name}__in": scope})
+
+
+def period_figures(user, period: ReportPeriod, group_by: str) -> dict:
+    """{key: Figures} of the period for the rows the user may see: one GROUP BY query, on the
+    facts (day, five-day) or on a month roll-up (month, quarter, year).
+
+    Facts are narrowed as ``Fact.objects.visible_to`` does (the salesperson in the user's scope), but
+    on ``salesperson_id + 0``: without table statistics SQLite would otherwise walk a busy salesperson's
+    whole history through the salesperson index instead of the few days through the date index."""
+    scope = salesperson_scope(user)
+    goods = group_by in GOODS_GROUPINGS
+    measures = REPORTED[:3] if goods else REPORTED
+    if period.reads_rollups:
+        model, keys = (RollupMonthProduct, _PRODUCT_ROLLUP_KEYS) if goods else (RollupMonthCustomer,
+                                                                               _CUSTOMER_ROLLUP_KEYS)
+        qs = _scoped(model.objects.filter(month__gte=period.first_month, month__lte=period.end,
+                                          kind__in=_kinds(measures)), scope, "salesperson_id")
+    else:
+        keys = _FACT_KEYS
+        qs = _scoped(Fact.objects.alias(seller=F("salesperson_id") + 0), scope, "seller").filter(
+            business_date__gte=period.start, business_date__lte=period.end, kind__in=_kinds(measures))
+        if goods:
+            qs = qs.filter(product_id__isnull=False)
+    rows = qs.order_by().annotate(k=_key_expr(keys, group_by)).values("k").annotate(**_sums(measures))
+    return {
+        _normal_key(group_by, r["k"]): Figures(
+            ordered=r["ordered"] or ZERO, shipped=r["shipped"] or ZERO, invoiced=r["invoiced"] or ZERO,
+            received=None if goods else (r["received"] or ZERO),
+        )
+        for r in rows
+    }
+
+
+def _day_bounds(period: ReportPeriod) -> tuple[datetime, datetime]:
+    tz = timezone.get_current_timezone()
+    start = timezone.make_aware(datetime.combine(period.start, time.min), tz)
+    end = timezone.make_aware(datetime.combine(period.end + timedelta(days=1), time.min), tz)
+    return start, end
+
+
+def pending_received(user, period: ReportPeriod, group_by: str) -> dict:
+    """{key: money recorded and not yet confirmed by finance}, by the payment's ``received_on`` and the
+    customer's salesperson; refunds count negative."""
+    qs = Payment.objects.filter(status=PaymentStatus.PENDING, received_on__gte=period.start,
+                                received_on__lte=period.end)
+    qs = _scoped(qs, salesperson_scope(user), "customer__salesperson_id")
+    rows = (qs.order_by().annotate(k=_key_expr(_PAYMENT_KEYS, group_by)).values("k")
+            .annotate(receipts=Sum("amount", filter=Q(kind=PaymentKind.RECEIPT)),
+                      refunds=Sum("amount", filter=Q(kind=PaymentKind.REFUND))))
+    return {r["k"]: (r["receipts"] or ZERO) - (r["refunds"] or ZERO) for r in rows}
+
+
+def new_customers(user, period: ReportPeriod, group_by: str) -> dict:
+    """{key: customers created (建档) in the period}, per their salesperson."""
+    start, end = _day_bounds(period)
+    qs = _scoped(Customer.objects.filter(created_at__gte=start, created_at__lt=end), salesperson_scope(user),
+                 "salesperson_id")
+    rows = qs.order_by().annotate(k=_key_expr(_CUSTOMER_KEYS, group_by)).values("k").annotate(n=Count("pk"))
+    return {r["k"]: r["n"] for r in rows}
+
+
+@dataclass(frozen=True)
+class Targets:
+    salesperson: dict[int, Decimal]
+    team: dict[int, Decimal]
+    company: Decimal | None
+
+
+def targets(user, period: ReportPeriod) -> Targets:
+    """The sales targets of the months in the period (prorated by days for day and five-day reports)
+    the user may see: salespeople in their scope, the teams they see whole (all for those who see
+    everything, the teams a manager leads), and the company's. One query."""
+    scope = salesperson_scope(user)
+    qs = SalesTarget.objects.filter(month__gte=period.first_month, month__lte=period.end)
+    if scope is not None:
+        qs = qs.filter(Q(scope=TargetScope.SALESPERSON, salesperson_id__in=scope)
+                       | Q(scope=TargetScope.TEAM, team_id__in=SalesTeam.objects.filter(manager=user).values("pk")))
+    share = period.month_share()
+    by_sp: dict[int, Decimal] = {}
+    by_team: dict[int, Decimal] = {}
+    company: Decimal | None = None
+    for r in qs.order_by().values("scope", "salesperson_id", "team_id").annotate(total=Sum("sales_target")):
+        amount = prorate(r["total"] or ZERO, share)
+        if r["scope"] == TargetScope.SALESPERSON:
+            by_sp[r["salesperson_id"]] = amount
+        elif r["scope"] == TargetScope.TEAM:
+            by_team[r["team_id"]] = amount
+        else:
+            company = amount
+    return Targets(by_sp, by_team, company)
+
+
+# --- labels and the rows every report lists ------------------------------------------------------------
+
+
+def _labels(user, group_by: str, keys: set) -> tuple[dict, dict]:
+    """({key: label}, {key: detail}) for the keys with figures, plus (as keys of the labels) the rows
+    that are listed even without figures: every visible active salesperson; every visible team."""
+    real = {k for k in keys if k is not None}
+    scope = salesperson_scope(user)
+    if group_by == "salesperson":
+        listed = Q(groups__name=Role.SALESPERSON, is_active=True)
+        if scope is not None:
+            listed &= Q(pk__in=scope)
+        users = User.objects.filter(Q(pk__in=real) | listed).select_related("team").distinct()
+        return ({u.pk: u.display_name for u in users}, {u.pk: u.team.name if u.team_id else "" for u in users})
+    if group_by == "team":
+        listed = Q() if scope is None else Q(manager=user) | Q(members__pk__in=scope)
+        teams = SalesTeam.objects.filter(Q(pk__in=real) | listed).distinct()
+        return {t.pk: t.name for t in teams}, {}
+    if not real:
+        return {}, {}
+    if group_by == "customer":
+        rows = Customer.objects.filter(pk__in=real).values_list("pk", "name", "code")
+    elif group_by == "product":
+        rows = Product.objects.filter(pk__in=real).values_list("pk", "name", "sku")
+    elif group_by == "category":
+        rows = Category.objects.filter(pk__in=real).values_list("pk", "name", "code")
+    else:  # region: the key is the label
+        return {k: k or NO_REGION for k in real}, {}
+    rows = list(rows)
+    return {pk: name for pk, name, _ in rows}, {pk: code for pk, _, code in rows}
+
+
+def performance_measure() -> str:
+    measure = CompanyProfile.current().performance_measure
+    return measure if measure in PERFORMANCE_MEASURES else "ordered"
+
+
+def _rank(rows: list[ReportRow]) -> None:
+    """Competition ranking (1, 2, 2, 4) by 业绩, highest first; rows without 业绩 have no rank."""
+    ranked = sorted((r for r in rows if r.performance is not None), key=lambda r: -r.performance)
+    previous_value, previous_rank = None, 0
+    for position, row in enumerate(ranked, start=1):
+        if row.performance != previous_value:
+            previous_value, previous_rank = row.performance, position
+        row.rank = previous_rank
+
+
+def sales_report(user, kind: str, day: date, group_by: str, *, measure: str | None = None,
+                 today: date | None = None) -> SalesReport:
+    """The report of the period of ``kind`` containing ``day``, grouped by ``group_by``, with the rows
+    the user may see. ValueError for an unknown kind or grouping (the API and pages validate first)."""
+    if group_by not in GROUPINGS:
+        raise ValueError(f"unknown grouping {group_by!r}")
+    period = report_period(kind, day)
+    before, last_year = period.previous(), period.last_year()
+    measure = measure or performance_measure()
+    today = today or timezone.localdate()
+    goods = group_by in GOODS_GROUPINGS
+    empty = Figures(received=None) if goods else Figures()
+
+    current = period_figures(user, period, group_by)
+    previous = period_figures(user, before, group_by)
+    last = period_figures(user, last_year, group_by)
+    pending = {} if goods else pending_received(user, period, group_by)
+    created = {} if goods else new_customers(user, period, group_by)
+    goals = targets(user, period)
+    keys = set(current) | set(previous) | set(last) | set(pending) | set(created)  # totals = sum of rows
+    labels, details = _labels(user, group_by, keys)
+    keys |= set(labels)
+
+    def target_of(key) -> Decimal | None:
+        if group_by == "salesperson":
+            return goals.salesperson.get(key)
+        if group_by == "team":
+            return goals.team.get(key)
+        return None
+
+    rows = [
+        ReportRow(
+            key=key, label=labels.get(key) or NONE_LABELS.get(group_by, str(key)), detail=details.get(key, "") or "",
+            current=current.get(key, empty), previous=previous.get(key, empty), last_year=last.get(key, empty),
+            measure=measure, pending_received=None if goods else pending.get(key, ZERO),
+            new_customers=None if goods else created.get(key, 0), target=target_of(key),
+        )
+        for key in keys
+    ]
+    _rank(rows)
+    rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.label, str(r.key)))
+    totals = _totals(rows, group_by, measure, goals, salesperson_scope(user), empty)
+    return SalesReport(
+        period=period, previous_period=before, last_year_period=last_year, group_by=group_by, measure=measure,
+        time_progress=period.time_progress(today), rows=rows, totals=totals,
+        source="rollups" if period.reads_rollups else "facts", today=today,
+    )
+
+
+def _sum(values: Iterable, start):
+    total = start
+    for v in values:
+        if v is None:
+            return None
+        total += v
+    return total
+
+
+def _totals(rows: list[ReportRow], group_by: str, measure: str, goals: Targets, scope, empty: Figures) -> ReportRow:
+    """The totals of the rows the user sees. The target: the rows' targets (by salesperson or team);
+    otherwise the company's for those who see everything, the visible salespeople's for others."""
+    if group_by in TARGET_GROUPINGS:
+        row_targets = [r.target for r in rows if r.target is not None]
+        target = sum(row_targets, ZERO) if row_targets else None
+    elif scope is None:
+        target = goals.company
+    else:
+        target = sum(goals.salesperson.values(), ZERO) if goals.salesperson else None
+    goods = group_by in GOODS_GROUPINGS
+    return ReportRow(
+        key=None, label="合计", measure=measure, is_total=True,
+        current=_sum((r.current for r in rows), empty), previous=_sum((r.previous for r in rows), empty),
+        last_year=_sum((r.last_year for r in rows), empty),
+        pending_received=None if goods else _sum((r.pending_received for r in rows), ZERO),
+        new_customers=None if goods else _sum((r.new_customers for r in rows), 0), target=target,
+    )
+
