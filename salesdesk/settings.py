@@ -252,3 +252,7 @@ LOGGING = {
 
 SALESDESK_VERSION = "0.1.0"
 COMPANY_NAME = env.str("COMPANY_NAME", default="示例贸易有限公司")
+# 送货单 page: "A4" or "241" (241 mm × 140 mm continuous forms for dot-matrix printers)
+LOGISTICS_DELIVERY_NOTE_SIZE = env.str("LOGISTICS_DELIVERY_NOTE_SIZE", default="A4")
+# When the daily waybill notice (每日发货物流单通知) goes out on working days, Beijing time
+WAYBILL_NOTICE_AT = env.str("WAYBILL_NOTICE_AT", default="17:00")

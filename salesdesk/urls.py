@@ -6,7 +6,7 @@ from salesdesk.api.main import api
 from salesdesk.org import views as org_views
 
 urlpatterns = [
-    path("", org_views.home, name="home"),
+    path("", include("salesdesk.desk.urls")),  # the desk: every role's home page
     path("login/", org_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
@@ -29,7 +29,12 @@ urlpatterns = [
     path("office/", include("salesdesk.office.urls")),
     path("orders/", include("salesdesk.orders.urls")),
     path("finance/", include("salesdesk.finance.urls")),
+    path("logistics/", include("salesdesk.logistics.urls")),
     path("service/", include("salesdesk.customers.service_urls")),
+    path("reports/ledger/", include("salesdesk.reports.detail_urls")),
+    path("reports/schedules/", include("salesdesk.reports.schedule_urls")),
+    path("reports/", include("salesdesk.reports.urls")),
+    path("team/", include("salesdesk.team.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -25,7 +25,7 @@ def test_page_answers_503_with_retry_after_when_the_database_stays_locked(client
     from salesdesk.core.testing.personas import PASSWORD
 
     client.login(username="clerk", password=PASSWORD)
-    monkeypatch.setattr("salesdesk.org.views.render", _locked)
+    monkeypatch.setattr("salesdesk.desk.views.render", _locked)
 
     response = client.get("/")
 

@@ -1,0 +1,310 @@
+"""Reads of the desk (工作台, M17): the clerk's duties of the day and each role's own figures.
+
+Every duty is a count and the first few rows, read under the user's visibility with a fixed number
+of queries whatever the rows (the desk's query count is pinned in tests). The desk is the top app:
+it reads every app's public queries and functions and owns none of their rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from salesdesk.contracts.queries import expiring
+from salesdesk.core.fields import MoneyField
+from salesdesk.customers.models import Customer, Ticket
+from salesdesk.finance.choices import InvoiceRequestStatus, PaymentStatus
+from salesdesk.finance.models import Allocation, CollectionNote, InvoiceRequest, Payment
+from salesdesk.finance.receivables import visible_open_items
+from salesdesk.ledger.models import RollupDay
+from salesdesk.logistics.choices import COUNTS_FOR_GATE, CallStatus, ShipmentStatus
+from salesdesk.logistics.models import CallTask, Shipment
+from salesdesk.orders.choices import OrderStatus
+from salesdesk.orders.models import Order
+from salesdesk.orders.queries import unseen_by_finance
+from salesdesk.org.models import User
+from salesdesk.org.roles import Role
+from salesdesk.org.visibility import salesperson_scope
+from salesdesk.team import queries as team_queries
+
+ZERO = Decimal("0.00")
+SHOWN = 8  # rows shown per duty; the count says how many there are
+EXPIRING_DAYS = 30
+TRACKED = (ShipmentStatus.DISPATCHED, ShipmentStatus.IN_TRANSIT)
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+@dataclass
+class Duty:
+    """One line of the desk: how many, the first rows, and where the full list is."""
+
+    key: str
+    count: int
+    rows: list = field(default_factory=list)
+    amount: Decimal | None = None
+
+    @property
+    def more(self) -> int:
+        return max(self.count - len(self.rows), 0)
+
+
+def _duty(key: str, qs: QuerySet, *, amount_field: str | None = None) -> Duty:
+    """Count (and sum) in one query, the first rows in another."""
+    if amount_field:
+        agg = qs.order_by().aggregate(n=Count("pk"), total=Sum(amount_field))
+        count, amount = agg["n"] or 0, agg["total"] or ZERO
+    else:
+        count, amount = qs.count(), None
+    rows = list(qs[:SHOWN])  # fetched even when none, so the desk runs the same queries whatever the rows
+    return Duty(key, count, rows, amount)
+
+
+# --- the clerk's duties ------------------------------------------------------------------------
+
+
+def unseen_orders(user) -> Duty:
+    """Submitted orders finance has not looked at yet (上报财务)."""
+    qs = unseen_by_finance(user).select_related("customer", "salesperson").order_by("order_date", "id")
+    return _duty("unseen_orders", qs, amount_field="total")
+
+
+def pending_payments(user) -> Duty:
+    """The "has the money arrived?" requests (pending payments naming an order) finance has not answered."""
+    qs = (Payment.objects.visible_to(user).filter(status=PaymentStatus.PENDING, order__isnull=False)
+          .select_related("customer", "order").order_by("created_at", "id"))
+    return _duty("pending_payments", qs, amount_field="amount")
+
+
+def answered_today(user, today: date) -> Duty:
+    """Finance's answers given today: confirmed (the goods may go) or rejected (call the customer)."""
+    qs = (Payment.objects.visible_to(user)
+          .filter(status__in=[PaymentStatus.CONFIRMED, PaymentStatus.REJECTED], order__isnull=False,
+                  confirmed_at__gte=_day_start(today), confirmed_at__lt=_day_start(today + timedelta(days=1)))
+          .select_related("customer", "order").order_by("-confirmed_at", "-id"))
+    return _duty("answered_today", qs)
+
+
+@dataclass(frozen=True)
+class ReleasedOrder:
+    order: Order
+    paid: Decimal
+    shipped: Decimal  # value of its non-cancelled shipments
+
+    @property
+    def covered(self) -> Decimal:
+        """Money there for goods not yet on a shipment."""
+        return self.paid - self.shipped
+
+
+def released_orders(user) -> Duty:
+    """Open orders whose confirmed money covers more than their shipments so far (款已到，待发货):
+    each open order with its allocated money and its non-cancelled shipments' value, in one query."""
+    money = (Allocation.objects.filter(order_id=OuterRef("pk")).order_by().values("order_id")
+             .annotate(s=Sum("amount")).values("s"))
+    goods = (Shipment.objects.filter(order_id=OuterRef("pk"), status__in=COUNTS_FOR_GATE).order_by()
+             .values("order_id").annotate(s=Sum("value")).values("s"))
+    orders = (Order.objects.visible_to(user)
+              .filter(status__in=[OrderStatus.SUBMITTED, OrderStatus.PARTIALLY_SHIPPED])
+              .annotate(paid=Coalesce(Subquery(money), 0, output_field=MoneyField()),
+                        shipped=Coalesce(Subquery(goods), 0, output_field=MoneyField()))
+              .filter(paid__gt=F("shipped"), shipped__lt=F("total"))
+              .select_related("customer", "salesperson").order_by("order_date", "id"))
+    ready = [ReleasedOrder(o, o.paid, o.shipped) for o in orders]
+    return Duty("released_orders", len(ready), ready[:SHOWN], sum((r.covered for r in ready), ZERO))
+
+
+def shipments_to_track(user) -> Duty:
+    """Dispatched and not yet delivered (跟踪物流)."""
+    qs = (Shipment.objects.visible_to(user).filter(status__in=TRACKED)
+          .select_related("customer", "order").order_by("dispatched_at", "id"))
+    return _duty("shipments_to_track", qs)
+
+
+def calls_to_make(user) -> Duty:
+    """Customers to call about a dispatch or a delivery (打电话通知客户)."""
+    qs = (CallTask.objects.filter(status=CallStatus.OPEN, shipment__in=Shipment.objects.visible_to(user).values("pk"))
+          .select_related("shipment__customer", "shipment__order", "done_by").order_by("created_at", "id"))
+    return _duty("calls_to_make", qs)
+
+
+@dataclass(frozen=True)
+class OverdueCustomer:
+    customer: object
+    overdue: Decimal
+    oldest_days: int
+
+
+def overdue_receivables(user, today: date) -> Duty:
+    """Customers with receivables past due (finance.receivables' open items, matched on a few
+    columns), biggest first; the customers shown are read in one more query."""
+    overdue: dict[int, Decimal] = {}
+    oldest: dict[int, int] = {}
+    for item in visible_open_items(user, as_of=today, overdue=True):
+        cid = item.receivable.customer_id
+        overdue[cid] = overdue.get(cid, ZERO) + item.open_amount
+        oldest[cid] = max(oldest.get(cid, 0), item.days_past_due or 0)
+    ranked = sorted(overdue, key=lambda cid: (-overdue[cid], cid))
+    customers = Customer.objects.in_bulk(ranked[:SHOWN])
+    rows = [OverdueCustomer(customers[cid], overdue[cid], oldest[cid]) for cid in ranked[:SHOWN]]
+    return Duty("overdue_receivables", len(ranked), rows, sum(overdue.values(), ZERO))
+
+
+def promised_today(user, today: date) -> Duty:
+    """Collection notes whose promised payment day is today (承诺今日付款)."""
+    qs = (CollectionNote.objects.visible_to(user).filter(promised_on=today)
+          .select_related("customer").order_by("id"))
+    return _duty("promised_today", qs)
+
+
+def invoice_requests(user) -> Duty:
+    qs = (InvoiceRequest.objects.visible_to(user).filter(status=InvoiceRequestStatus.REQUESTED)
+          .select_related("customer").order_by("requested_at", "id"))
+    return _duty("invoice_requests", qs, amount_field="amount")
+
+
+def overdue_tickets(user, today: date) -> Duty:
+    qs = Ticket.objects.visible_to(user).overdue(today).select_related("customer").order_by("due_on", "id")
+    return _duty("overdue_tickets", qs)
+
+
+def expiring_contracts(user, today: date) -> Duty:
+    qs = expiring(user, EXPIRING_DAYS, today).select_related("customer")
+    return _duty("expiring_contracts", qs)
+
+
+def clerk_duties(user, today: date | None = None) -> list[Duty]:
+    today = today or timezone.localdate()
+    return [
+        unseen_orders(user),
+        pending_payments(user),
+        answered_today(user, today),
+        released_orders(user),
+        shipments_to_track(user),
+        calls_to_make(user),
+        overdue_receivables(user, today),
+        promised_today(user, today),
+        invoice_requests(user),
+        overdue_tickets(user, today),
+        expiring_contracts(user, today),
+    ]
+
+
+# --- each role's own figures ------------------------------------------------------------------
+
+
+MEASURE_KINDS = {
+    "ordered": ("booked", "unbooked"),
+    "shipped": ("shipped", "returned"),
+    "received": ("received", "refunded"),
+}
+
+
+@dataclass
+class Figures:
+    """Month to date of what the user may see: the three measures, the 业绩 measure against the
+    target, time progress, and the days of the month for the chart."""
+
+    scope_label: str
+    month: date
+    today: date
+    measure: str
+    ordered: Decimal = ZERO
+    shipped: Decimal = ZERO
+    received: Decimal = ZERO
+    target: Decimal = ZERO
+    collection_target: Decimal = ZERO
+    days: list[date] = field(default_factory=list)
+    daily: dict[str, list[Decimal]] = field(default_factory=dict)
+
+    @property
+    def performance(self) -> Decimal:
+        return getattr(self, self.measure)
+
+    @property
+    def completion(self) -> Decimal | None:
+        return team_queries.completion_rate(self.performance, self.target)
+
+    @property
+    def month_days(self) -> int:
+        return ((self.month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)).day
+
+    @property
+    def time_progress(self) -> Decimal:
+        return (Decimal(self.today.day) / Decimal(self.month_days)).quantize(Decimal("0.0001"))
+
+    def chart(self) -> dict:
+        """The chart's data: cumulative 业绩 per day against a straight target line."""
+        running, cumulative = ZERO, []
+        for value in self.daily.get(self.measure, []):
+            running += value
+            cumulative.append(str(running))
+        target_line = [str((self.target * (i + 1) / self.month_days).quantize(Decimal("0.01"))) if self.target
+                       else None for i in range(len(self.days))]
+        return {
+            "labels": [f"{d.day}日" for d in self.days],
+            "daily": {k: [str(v) for v in values] for k, values in self.daily.items()},
+            "cumulative": cumulative,
+            "target": target_line,
+        }
+
+
+def figures_for(user, today: date | None = None) -> Figures:
+    """Month-to-date figures under the user's visibility, from the day roll-ups (one GROUP BY) and the
+    targets (one query, or two for the whole company)."""
+    today = today or timezone.localdate()
+    month = team_queries.month_start(today)
+    measure = team_queries.performance_measure()
+    scope = salesperson_scope(user)
+    rows = RollupDay.objects.filter(day__gte=month, day__lte=today)
+    if scope is not None:
+        rows = rows.filter(salesperson_id__in=scope)
+    sums = rows.values("day", "kind").annotate(total=Sum("amount")).order_by()
+    days = [month + timedelta(days=i) for i in range((today - month).days + 1)]
+    index = {d: i for i, d in enumerate(days)}
+    daily = {m: [ZERO] * len(days) for m in MEASURE_KINDS}
+    kind_to_measure = {k: m for m, kinds in MEASURE_KINDS.items() for k in kinds}
+    for r in sums:
+        m = kind_to_measure.get(r["kind"])
+        if m is not None:
+            daily[m][index[r["day"]]] += r["total"] or ZERO
+    if scope is None:
+        label = "company"
+        targets = team_queries.company_target(month, month)
+        if not targets.sales:  # no company target typed: the salespeople's targets add up
+            all_targets = team_queries.salesperson_targets(month, month).values()
+            targets = team_queries.Targets(sum((t.sales for t in all_targets), ZERO),
+                                           sum((t.collection for t in all_targets), ZERO))
+    else:
+        label = "team" if Role.SALES_MANAGER in user.role_codes else "own"
+        per_person = team_queries.salesperson_targets(month, month)
+        mine = [per_person[pk] for pk in scope if pk in per_person]
+        targets = team_queries.Targets(sum((t.sales for t in mine), ZERO), sum((t.collection for t in mine), ZERO))
+    fig = Figures(label, month, today, measure, target=targets.sales, collection_target=targets.collection,
+                  days=days, daily=daily)
+    fig.ordered, fig.shipped, fig.received = (sum(daily[m], ZERO) for m in ("ordered", "shipped", "received"))
+    return fig
+
+
+def ranking(user, today: date | None = None) -> list[tuple[User, Decimal]]:
+    """The visible salespeople by month-to-date 业绩 (for the manager's and GM's pages), one query each."""
+    today = today or timezone.localdate()
+    month = team_queries.month_start(today)
+    measure = team_queries.performance_measure()
+    scope = salesperson_scope(user)
+    people = User.objects.filter(groups__name=Role.SALESPERSON, is_active=True)
+    if scope is not None:
+        people = people.filter(pk__in=scope)
+    people = list(people.order_by("id").distinct())
+    rows = (RollupDay.objects.filter(day__gte=month, day__lte=today, kind__in=MEASURE_KINDS[measure],
+                                     salesperson_id__in=[p.pk for p in people])
+            .values("salesperson_id").annotate(total=Sum("amount")).order_by())
+    totals = {r["salesperson_id"]: r["total"] or ZERO for r in rows}
+    return sorted(((p, totals.get(p.pk, ZERO)) for p in people), key=lambda t: (-t[1], t[0].pk))
+
