@@ -20,12 +20,12 @@ def test_clerk_logs_in_sees_chinese_home_and_creates_api_token(
     problems = page_problems(page)
     login(page, "clerk")
 
-    expect(page).to_have_title(re.compile("首页"))
+    expect(page).to_have_title(re.compile("工作台"))  # the clerk's home is her desk
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
     expect(page.locator(".navbar-brand")).to_have_text(re.compile("销售内勤工作台"))
     expect(page.get_by_role("heading", level=1)).to_have_text("您好，王丽")
     expect(page.locator(".role-badge")).to_have_text(["销售内勤"])
-    expect(page.get_by_text("您可以使用的功能")).to_be_visible()
+    expect(page.get_by_text("今日待办")).to_be_visible()  # her duties of the day
     # Desktop: the sidebar is a plain column, not an off-canvas panel behind a button.
     sidebar = page.locator("#sidebar")
     expect(sidebar.get_by_role("link", name="首页")).to_be_visible()
@@ -81,7 +81,8 @@ def test_salesperson_on_a_phone_opens_the_offcanvas_menu(page, login, screenshot
     assert labels[0] == "首页"
     assert "个人资料与 API 令牌" in labels
     assert all(re.search(r"[\u4e00-\u9fff]", label) for label in labels), labels
-    for link in links.all():
+    for link in links.all():  # every entry can be reached in the scrolling panel
+        link.scroll_into_view_if_needed()
         expect(link).to_be_in_viewport()
     screenshot(page, "sales1-phone-menu")
 
