@@ -31,3 +31,12 @@ def test_page_answers_503_with_retry_after_when_the_database_stays_locked(client
 
     assert response.status_code == 503
     assert response["Retry-After"] == "5"
+
+
+@pytest.mark.django_db
+def test_a_page_id_beyond_the_database_integer_range_answers_404(client, personas):
+    client.force_login(personas["clerk"])
+
+    response = client.get("/reports/schedules/99999999999999999999999/")
+
+    assert response.status_code == 404
