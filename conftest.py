@@ -17,6 +17,14 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # live-server browser tests
 
+# Browser fixtures every Playwright test module shares, imported here so they override the
+# plugins' own (pytest-playwright, pytest-base-url); tests/browser/conftest.py refines them.
+from salesdesk.core.testing.browser import (  # noqa: E402, F401
+    base_url,
+    browser_context_args,
+    browser_type_launch_args,
+)
+
 
 @pytest.fixture(autouse=True)
 def _fast_and_hermetic(settings, tmp_path):

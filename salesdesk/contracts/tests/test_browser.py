@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -17,7 +16,8 @@ from playwright.sync_api import expect
 
 from salesdesk.contracts.models import Contract
 from salesdesk.core.models import Notification
-from salesdesk.core.testing.personas import PASSWORD
+from salesdesk.core.testing.browser import login as _login
+from salesdesk.core.testing.browser import shot
 from salesdesk.customers.tests.factories import CustomerFactory
 from salesdesk.ledger.models import Fact
 from salesdesk.orders.models import Order
@@ -25,40 +25,16 @@ from salesdesk.orders.tests.factories import make_product
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SCREENSHOTS = Path(__file__).resolve().parents[3] / "var" / "screenshots"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 VIEWPORT = {"width": 1280, "height": 900}
 
 
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
-    return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium", "headless": True,
-            "args": CHROMIUM_ARGS}
-
-
-@pytest.fixture(scope="session")
-def base_url(live_server) -> str:
-    return live_server.url
+def _shot(page, name: str) -> None:
+    shot(page, name, top=True)  # else the sticky bars land mid-page in a full-page shot
 
 
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args: dict) -> dict:
     return {**browser_context_args, "viewport": VIEWPORT, "locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
-
-
-def _login(page, username: str) -> None:
-    page.goto("/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url("/")
-
-
-def _shot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.evaluate("window.scrollTo(0, 0)")  # else the sticky bars land mid-page in a full-page shot
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True, animations="disabled")
 
 
 def _watch(page, problems: list[str]) -> None:

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from salesdesk.core.testing.browser import shot as _shot
 from salesdesk.core.testing.personas import PASSWORD
 from salesdesk.ledger.choices import FactKind
 from salesdesk.ledger.models import Period
@@ -21,32 +21,6 @@ from salesdesk.ledger.services import FactInput, Share, record
 from .factories import customer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SCREENSHOTS = Path(__file__).resolve().parents[3] / "var" / "screenshots"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
-    return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium", "headless": True,
-            "args": CHROMIUM_ARGS}
-
-
-@pytest.fixture(scope="session")
-def base_url(live_server) -> str:
-    return live_server.url
-
-
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args: dict) -> dict:
-    return {**browser_context_args, "viewport": {"width": 1280, "height": 900}, "locale": "zh-CN",
-            "timezone_id": "Asia/Shanghai"}
-
-
-def _shot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True, animations="disabled")
 
 
 def test_finance_reconciles_last_month_and_locks_it(page, personas, tmp_path):

@@ -9,12 +9,12 @@ from __future__ import annotations
 import io
 import re
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from salesdesk.core.testing.personas import PASSWORD
+from salesdesk.core.testing.browser import login as _login
+from salesdesk.core.testing.browser import shot
 from salesdesk.customers.tests.factories import ContactFactory
 from salesdesk.finance.models import Payment
 from salesdesk.ledger.models import Fact
@@ -24,42 +24,15 @@ from .factories import customer, product, submitted_order
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SCREENSHOTS = Path(__file__).resolve().parents[3] / "var" / "screenshots"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 CJK_FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
-    return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium", "headless": True,
-            "args": CHROMIUM_ARGS}
-
-
-@pytest.fixture(scope="session")
-def base_url(live_server) -> str:
-    return live_server.url
 
 
 def _context(browser, live_server, *, phone: bool = False):
     extra = {"is_mobile": True, "has_touch": True, "device_scale_factor": 2} if phone else {}
     return browser.new_context(viewport=PHONE if phone else DESKTOP, locale="zh-CN", timezone_id="Asia/Shanghai",
                                base_url=live_server.url, **extra)
-
-
-def _login(page, username: str) -> None:
-    page.goto("/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url("/")
-
-
-def _shot(page, name: str, *, full_page: bool = True) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"logistics-{name}.png"), full_page=full_page, animations="disabled")
 
 
 def _watch(page, problems: list[str]) -> None:
@@ -84,6 +57,10 @@ def _slip_photo() -> bytes:
     out = io.BytesIO()
     image.save(out, "PNG")
     return out.getvalue()
+
+
+def _shot(page, name: str, *, full_page: bool = True) -> None:
+    shot(page, f"logistics-{name}", full_page=full_page)
 
 
 def test_paid_order_is_confirmed_by_finance_shipped_dispatched_called_and_delivered(browser, live_server, personas):

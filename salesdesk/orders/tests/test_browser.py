@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from salesdesk.core.models import Notification
-from salesdesk.core.testing.personas import PASSWORD
+from salesdesk.core.testing.browser import login as _login
+from salesdesk.core.testing.browser import shot as _shot
 from salesdesk.customers.tests.factories import CustomerFactory
 from salesdesk.ledger.models import Fact
 from salesdesk.orders.models import Order
@@ -20,40 +20,6 @@ from salesdesk.orders.models import Order
 from .factories import make_contract, make_product
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SCREENSHOTS = Path(__file__).resolve().parents[3] / "var" / "screenshots"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
-    return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium", "headless": True,
-            "args": CHROMIUM_ARGS}
-
-
-@pytest.fixture(scope="session")
-def base_url(live_server) -> str:
-    return live_server.url
-
-
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args: dict) -> dict:
-    return {**browser_context_args, "viewport": {"width": 1280, "height": 900}, "locale": "zh-CN",
-            "timezone_id": "Asia/Shanghai"}
-
-
-def _login(page, username: str) -> None:
-    page.goto("/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url("/")
-
-
-def _shot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True, animations="disabled")
 
 
 def test_clerk_enters_an_order_under_a_contract_with_a_70_30_split_and_submits_it(page, browser, personas):
