@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
-from ninja import Schema
+from ninja import Field, Schema
 
 T = TypeVar("T")
 MAX_ID = 2**63 - 1  # ids beyond a BIGINT are refused as invalid input, not a database error
+ObjectId = Annotated[int, Field(ge=1, le=MAX_ID)]  # an id inside a list in a request body
 
 
 class ErrorOut(Schema):

@@ -11,7 +11,7 @@ from ninja import Field, Path, Query, Router, Schema, Status
 
 from salesdesk.api.auth import requires
 from salesdesk.api.pagination import PageParams, paginate
-from salesdesk.api.schemas import COMMON_ERRORS, MAX_ID, WRITE_ERRORS, ListOut
+from salesdesk.api.schemas import COMMON_ERRORS, MAX_ID, WRITE_ERRORS, ListOut, ObjectId
 from salesdesk.api.types import Money, PositiveMoney, Quantity, Rate
 from salesdesk.catalog.models import Product
 from salesdesk.core.access import get_for_user
@@ -47,14 +47,14 @@ class InvoiceFields(Schema):
     issued_on: date
     amount: PositiveMoney | None = Field(None, description="价税合计 incl. tax; with lines, their sum")
     tax_amount: PositiveMoney | None = None
-    shipment_ids: list[int] = Field(default_factory=list, max_length=500)
+    shipment_ids: list[ObjectId] = Field(default_factory=list, max_length=500)
     lines: list[InvoiceLineIn] | None = Field(None, max_length=invoicing.MAX_LINES)
     note: str | None = Field(None, max_length=300)
 
 
 class InvoiceIn(InvoiceFields):
     customer_id: int = Field(..., ge=1, le=MAX_ID)
-    order_ids: list[int] = Field(default_factory=list, max_length=200)
+    order_ids: list[ObjectId] = Field(default_factory=list, max_length=200)
     original_id: int | None = Field(None, ge=1, le=MAX_ID, description="红字发票: the invoice it credits")
 
 
@@ -129,7 +129,7 @@ class InvoiceFilter(Schema):
 
 class RequestIn(Schema):
     customer_id: int = Field(..., ge=1, le=MAX_ID)
-    order_ids: list[int] = Field(default_factory=list, max_length=200)
+    order_ids: list[ObjectId] = Field(default_factory=list, max_length=200)
     kind: KindCode
     amount: PositiveMoney
     note: str | None = Field(None, max_length=300)

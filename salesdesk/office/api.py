@@ -13,7 +13,7 @@ from ninja import Field, Path, Query, Router, Schema, Status
 
 from salesdesk.api.auth import requires
 from salesdesk.api.pagination import PageParams, paginate
-from salesdesk.api.schemas import COMMON_ERRORS, MAX_ID, WRITE_ERRORS, HistoryOut, ListOut, history_response
+from salesdesk.api.schemas import COMMON_ERRORS, MAX_ID, WRITE_ERRORS, HistoryOut, ListOut, ObjectId, history_response
 from salesdesk.api.types import Timestamp
 from salesdesk.core.access import get_for_user, resolve_ids
 from salesdesk.core.errors import InvalidInput
@@ -212,7 +212,7 @@ class CircularIn(Schema):
     kind: KindCode
     subject: str = Field(..., min_length=1, max_length=300)
     body: str = Field(..., min_length=1, max_length=50000)
-    customer_ids: list[int] | None = Field(
+    customer_ids: list[ObjectId] | None = Field(
         None, min_length=1, max_length=5000, description="指定客户；与 filters 二者择一 / the customers, or filters",
     )
     filters: CustomerFilters | None = Field(

@@ -365,3 +365,10 @@ def test_circular_list_runs_a_fixed_number_of_queries(api, personas, customer_of
     with query_budget(CIRCULAR_LIST_QUERIES[username]):
         response = client.get("/api/v1/circulars")
     assert response.json()["count"] == 6
+
+
+def test_a_customer_id_beyond_the_integer_range_is_invalid_input_not_a_server_error(api):
+    response = api("clerk").post("/api/v1/circulars", {"kind": "policy", "subject": "价格调整通知", "body": "正文",
+                                                       "customer_ids": [-13518941302935895302423445504]})
+
+    assert response.status_code == 422
