@@ -8,17 +8,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.core.exceptions import PermissionDenied
 from ninja import Field, File, Path, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from salesdesk.api.auth import ActiveSessionAuth, BearerTokenAuth
+from salesdesk.api.auth import requires
 from salesdesk.api.pagination import PageParams, paginate
 from salesdesk.api.schemas import COMMON_ERRORS, MAX_ID, WRITE_ERRORS, ListOut
 from salesdesk.api.types import Money, Timestamp
 from salesdesk.core.access import get_for_user, resolve_ids
 from salesdesk.customers.models import Customer
 
+from . import permissions as perms
 from . import statements
 from .models import Statement
 from .statement_filters import covering
@@ -26,38 +26,9 @@ from .statement_filters import covering
 router = Router(tags=["statements"])
 
 
-class _RoleBearer(BearerTokenAuth):
-    def __init__(self, allowed):
-        super().__init__()
-        self.allowed = allowed
-
-    def authenticate(self, request, token):
-        user = super().authenticate(request, token)
-        if user is not None and not self.allowed(user):
-            raise PermissionDenied
-        return user
-
-
-class _RoleSession(ActiveSessionAuth):
-    def __init__(self, allowed):
-        super().__init__()
-        self.allowed = allowed
-
-    def authenticate(self, request, key):
-        user = super().authenticate(request, key)
-        if user is not None and not self.allowed(user):
-            raise PermissionDenied
-        return user
-
-
-def role_auth(allowed) -> list:
-    """Like ``api.auth.requires`` for a role check: 403 before the body is validated."""
-    return [_RoleBearer(allowed), _RoleSession(allowed)]
-
-
-READ = role_auth(statements.may_read)
+READ = requires(perms.VIEW_STATEMENT)  # 403 before the body is validated
 OPTIONAL_SCAN = File(None, description="客户盖章回执（图片或 PDF）")
-ISSUE = role_auth(statements.may_issue)
+ISSUE = requires(perms.ISSUE_STATEMENT)
 
 
 # --- the statement of a customer for a period ---------------------------------------------------------
