@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "salesdesk.logistics",
     "salesdesk.team",
     "salesdesk.reports",
+    "salesdesk.commission",
     "salesdesk.desk",
     "salesdesk.office",
     "salesdesk.api",

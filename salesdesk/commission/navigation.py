@@ -1,0 +1,1 @@
+"""Menu entries of commission and performance pay (filled in by the pages)."""
