@@ -7,7 +7,7 @@ PORT   ?= 8000
 VENDOR := salesdesk/static/vendor
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test setup system-deps assets lint check messages lock clean
+.PHONY: run test setup system-deps assets lint check messages lock clean bench bench-quick
 
 ## make run: set up, migrate the SQLite database in var/, load demo data once, start web server + job worker.
 run: setup
@@ -25,6 +25,14 @@ test: setup system-deps lint check
 	$(PY) -m pytest
 
 setup: $(VENV)/.installed assets
+
+## make bench: load 2M order lines once per backend (SQLite; PostgreSQL too when DATABASE_URL points at one) and print
+## our time next to the limit for every measure (docs/performance.md). make bench-quick: 200k lines, about 5 minutes.
+bench: setup
+	$(PY) -m bench
+
+bench-quick: setup
+	$(PY) -m bench --quick
 
 ## Debian packages for the tests (browser, fonts, LibreOffice, Redis): installed when run as root.
 system-deps:
