@@ -5,6 +5,7 @@ that do not grow with the rows."""
 from __future__ import annotations
 
 import io
+import json
 from datetime import date
 from decimal import Decimal
 
@@ -226,3 +227,15 @@ def test_the_excel_file_runs_a_fixed_number_of_queries_whatever_the_rows(api, pe
 
     with query_budget(budget):
         assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("group_by", ["salesperson", "customer", "product"])
+def test_the_direct_json_equals_the_response_schema_serialisation(api, personas, november, group_by):
+
+    from salesdesk.reports.api import ReportOut, report_json, report_out
+    from salesdesk.reports.queries import sales_report
+
+    body = api("clerk").get(f"/api/v1/reports/sales?period=month&date=2026-11-15&group_by={group_by}").json()
+    report = sales_report(personas["clerk"], "month", date(2026, 11, 15), group_by)
+
+    assert json.loads(report_json(report)) == ReportOut.model_validate(report_out(report)).model_dump(mode="json") == body
