@@ -10,12 +10,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from salesdesk.contracts.queries import expiring
 from salesdesk.core.fields import MoneyField
+from salesdesk.core.lib.workdays import WorkWeek, calendar_for
 from salesdesk.customers.models import Customer, Ticket
 from salesdesk.finance.choices import InvoiceRequestStatus, PaymentStatus
 from salesdesk.finance.models import Allocation, CollectionNote, InvoiceRequest, Payment
@@ -29,6 +31,10 @@ from salesdesk.orders.queries import unseen_by_finance
 from salesdesk.org.models import User
 from salesdesk.org.roles import Role
 from salesdesk.org.visibility import salesperson_scope
+from salesdesk.reports.models import DeliveryStatus, ReportDelivery, ReportSchedule
+from salesdesk.reports.periods import report_period
+from salesdesk.reports.queries import sales_report
+from salesdesk.reports.schedules import current_period, period_key
 from salesdesk.team import queries as team_queries
 
 ZERO = Decimal("0.00")
@@ -120,6 +126,14 @@ def released_orders(user) -> Duty:
     return Duty("released_orders", len(ready), ready[:SHOWN], sum((r.covered for r in ready), ZERO))
 
 
+def planned_shipments(user) -> Duty:
+    """Shipments made (the order released through the gate) and not yet dispatched (待发出):
+    the clerk or the warehouse enters the waybill and sends them off from the desk."""
+    qs = (Shipment.objects.visible_to(user).filter(status=ShipmentStatus.PLANNED)
+          .select_related("customer", "order").order_by("created_at", "id"))
+    return _duty("planned_shipments", qs)
+
+
 def shipments_to_track(user) -> Duty:
     """Dispatched and not yet delivered (跟踪物流)."""
     qs = (Shipment.objects.visible_to(user).filter(status__in=TRACKED)
@@ -186,6 +200,7 @@ def clerk_duties(user, today: date | None = None) -> list[Duty]:
         pending_payments(user),
         answered_today(user, today),
         released_orders(user),
+        planned_shipments(user),
         shipments_to_track(user),
         calls_to_make(user),
         overdue_receivables(user, today),
@@ -308,3 +323,156 @@ def ranking(user, today: date | None = None) -> list[tuple[User, Decimal]]:
     totals = {r["salesperson_id"]: r["total"] or ZERO for r in rows}
     return sorted(((p, totals.get(p.pk, ZERO)) for p in people), key=lambda t: (-t[1], t[0].pk))
 
+
+
+# --- scheduled reports on the clerk's desk ----------------------------------------------------
+
+DAILY_CODE = "daily_performance"
+HR_CODE = "hr_monthly_total"
+MISSED_WINDOW = 31  # days back the desk looks for daily reports that never went out
+ATTENTION_WINDOW = 31  # failed and uncertain deliveries stay on the desk this long, or until resent
+DELIVERIES_SHOWN = 200  # a day has a handful of schedules × recipients; the cap only guards the page
+STATUS_ORDER = ("uncertain", "failed", "pending", "sending", "sent")
+
+
+@dataclass
+class DeliveryGroup:
+    """Today's deliveries of one schedule, with a count per status."""
+
+    schedule: object
+    rows: list = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        out = dict.fromkeys(STATUS_ORDER, 0)
+        for d in self.rows:
+            out[d.status] = out.get(d.status, 0) + 1
+        return out
+
+    @property
+    def late(self) -> int:
+        return sum(d.late for d in self.rows)
+
+    @property
+    def needs_attention(self) -> int:
+        counts = self.counts
+        return counts["uncertain"] + counts["failed"]
+
+
+@dataclass
+class DailyDraft:
+    """The day's drafted daily report (drafted at ``draft_at``, sent automatically at ``send_at``
+    unless the clerk checks and sends it first), with the preview under the clerk's visibility."""
+
+    schedule: object
+    key: str
+    drafts: list
+    preview: object = None  # reports.queries.SalesReport of the day
+
+    @property
+    def top_rows(self) -> list:
+        return self.preview.rows[:SHOWN] if self.preview is not None else []
+
+
+@dataclass
+class ReportsDesk:
+    """Everything about scheduled reports the clerk acts on today."""
+
+    now: datetime
+    groups: list[DeliveryGroup] = field(default_factory=list)
+    draft: DailyDraft | None = None
+    daily: object = None  # the daily_performance schedule, for its times
+    missed: list[date] = field(default_factory=list)
+    hr_check: dict | None = None  # {"schedule", "key", "url"} while last month's HR total waits for her check
+
+    @property
+    def count(self) -> int:
+        """What asks for the clerk: deliveries to decide on, a draft to check, missed days, the HR check."""
+        return (sum(g.needs_attention for g in self.groups) + bool(self.draft and self.draft.drafts)
+                + len(self.missed) + bool(self.hr_check))
+
+    @property
+    def before_draft(self) -> bool:
+        d = self.daily
+        return bool(d and d.draft_at and timezone.localtime(self.now).time() < d.draft_at)
+
+
+def missed_days(schedule, today: date, week: WorkWeek) -> list[date]:
+    """Working days before ``today`` whose daily report never went out at all: since the schedule
+    was created (its due time on that day not before ``created_at``, as the scheduler counts) and
+    within the last 31 days, with no delivery of any kind (automatic or by hand) for that day. After
+    an outage the scheduler sends only the latest missed day, late; the others are listed here.
+    ``week`` is a ``core.lib.workdays.WorkWeek`` covering the window. One query."""
+    start = max(today - timedelta(days=MISSED_WINDOW), timezone.localtime(schedule.created_at).date())
+    days = []
+    d = start
+    while d < today:
+        if week.is_working_day(d):
+            due = timezone.make_aware(datetime.combine(d, schedule.send_at))
+            if due >= schedule.created_at:
+                days.append(d)
+        d += timedelta(days=1)
+    have = set(ReportDelivery.objects.filter(schedule=schedule, period__in=[d.isoformat() for d in days])
+               .values_list("period", flat=True).distinct())
+    return [d for d in days if d.isoformat() not in have]
+
+
+def _report_check_model():
+    """The reports app's ReportCheck (HR total checked, 核对) when it exists."""
+    try:
+        from salesdesk.reports.models import ReportCheck
+    except ImportError:
+        return None
+    return ReportCheck
+
+
+def _hr_check(schedules: dict, today: date) -> dict | None:
+    """Last month's HR total while it is drafted and not yet checked: one query, none until the
+    reports app has its check step (``ReportCheck`` and the ``report_schedule_check`` page)."""
+    check = _report_check_model()
+    schedule = schedules.get(HR_CODE)
+    if check is None or schedule is None:
+        return None
+    key = period_key(report_period("month", today).previous())
+    try:
+        url = reverse("report_schedule_check", args=(schedule.pk, key))
+    except NoReverseMatch:
+        return None
+    checked = check.objects.filter(schedule_id=OuterRef("schedule_id"), period=OuterRef("period"))
+    waiting = (ReportDelivery.objects.filter(schedule=schedule, period=key, manual=False, status=DeliveryStatus.PENDING)
+               .exclude(Exists(checked)).exists())
+    return {"schedule": schedule, "key": key, "url": url} if waiting else None
+
+
+def reports_desk(user, now: datetime | None = None) -> ReportsDesk:
+    """Today's deliveries of every schedule by schedule (drafted, sending, sent, failed, uncertain),
+    plus failed and uncertain ones of the last weeks not yet resent; the day's daily-report draft with
+    its preview under ``user``'s visibility; the missed days; the pending HR check. A fixed number of
+    queries: schedules, deliveries, calendar, missed days, HR check (2), and the preview's while a
+    draft waits."""
+    now = timezone.localtime(now or timezone.now())
+    today = now.date()
+    schedules = {s.pk: s for s in ReportSchedule.objects.order_by("id")}
+    by_code = {s.code: s for s in schedules.values()}
+    start = _day_start(today)
+    attention = Q(status__in=[DeliveryStatus.FAILED, DeliveryStatus.UNCERTAIN],
+                  created_at__gte=start - timedelta(days=ATTENTION_WINDOW))
+    rows = list(ReportDelivery.objects.filter(Q(created_at__gte=start) | Q(sent_at__gte=start) | attention)
+                .select_related("recipient").order_by("schedule_id", "period", "recipient_id", "id")[:DELIVERIES_SHOWN])
+    groups: dict[int, DeliveryGroup] = {}
+    for d in rows:
+        d.schedule = schedules[d.schedule_id]
+        groups.setdefault(d.schedule_id, DeliveryGroup(d.schedule)).rows.append(d)
+    desk = ReportsDesk(now=now, groups=[groups[pk] for pk in sorted(groups)], daily=by_code.get(DAILY_CODE))
+
+    daily = desk.daily
+    if daily is not None and daily.active:
+        key = period_key(current_period(daily, today))
+        drafts = [d for d in groups.get(daily.pk, DeliveryGroup(daily)).rows
+                  if d.period == key and not d.manual and d.status == DeliveryStatus.PENDING]
+        if drafts:
+            desk.draft = DailyDraft(daily, key, drafts, sales_report(user, "day", today, daily.group_by, today=today))
+        week = calendar_for(today - timedelta(days=MISSED_WINDOW + 1), today)
+        desk.missed = missed_days(daily, today, week)
+    desk.hr_check = _hr_check(by_code, today)
+    return desk

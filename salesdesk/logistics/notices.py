@@ -1,6 +1,5 @@
-"""The daily waybill notice (每日发货物流单通知相应负责人, M6): every working day at the notice time
-(default 17:00 Beijing time), each person responsible for a dispatched shipment gets ONE mail
-listing the waybills they answer for:
+"""The daily waybill notice (每日发货物流单通知相应负责人, M6): every working day each person
+responsible for a dispatched shipment gets ONE mail listing the waybills they answer for:
 
 - the order's salesperson and every credit-share holder (业绩分成);
 - the sales manager of each of those salespeople's teams;
@@ -8,10 +7,14 @@ listing the waybills they answer for:
   ``orders.view_prices`` permission, so a warehouse user never gets them).
 
 A notice covers the waybills dispatched since the previous working day's notice time, up to this
-day's notice time: what left on a Saturday, or after 17:00, is in the next working day's mail, so
-no waybill is missed and none is listed twice. Mails go through the outbox in one transaction,
-each with the dedupe key ``waybill-daily:<day>:<user id>``: a second run on the same day (the
-periodic job retried, or "send now" after it) sends nothing new.
+day's notice time: what left on a Saturday, or after the notice time, is in the next working day's
+mail, so no waybill is missed and none is listed twice.
+
+Sending is not done here: the notice is the built-in report schedule ``waybill_daily`` (reports'
+schedule machinery — one delivery per (day, recipient), never sent twice, late catch-up, kept as
+rendered), whose renderer asks this module who answers for what (:func:`responsible_ids`,
+:func:`notice_rows`) and how the mail reads (:func:`render_notice`). The notice time is the
+schedule's send time; ``WAYBILL_NOTICE_AT`` is only the default when none is given.
 
 Working days come from the editable work calendar (``core.lib.workdays``: Monday–Friday with the
 holidays, 调休 days off and make-up working weekends 补班 stored as ``CalendarDay`` rows, seeded
@@ -20,29 +23,22 @@ from ``holidays.China`` and kept by the admin).
 
 from __future__ import annotations
 
-import functools
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from urllib.parse import quote
 
-import holidays
 from django.conf import settings
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from salesdesk.core.mail import queue_mail
-from salesdesk.core.models import OutboxMessage
-from salesdesk.org.models import CompanyProfile, User
+from salesdesk.org.models import User
 from salesdesk.org.roles import Role
 
 from . import permissions as perms
 from .choices import DISPATCHED_STATES
 from .models import Shipment
-
-DEDUPE_PREFIX = "waybill-daily"
 
 # Public tracking pages by carrier (DOMAIN.md §11: tracking APIs are online services, out of scope;
 # a link the reader opens is enough). kuaidi100's query page takes every carrier we list; a site may
@@ -70,11 +66,6 @@ def tracking_url(carrier: str, waybill_no: str) -> str:
 # --- working days ---------------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=32)
-def _china(year: int) -> holidays.HolidayBase:
-    return holidays.China(years=year)
-
-
 def is_working_day(day: date) -> bool:
     """A working day per the company's calendar table (core.CalendarDay over Monday–Friday)."""
     from salesdesk.core.lib import workdays
@@ -97,9 +88,9 @@ def notice_time() -> time:
     return time(int(hour), int(minute or 0))
 
 
-def window(day: date) -> tuple[datetime, datetime]:
+def window(day: date, at: time | None = None) -> tuple[datetime, datetime]:
     """The dispatch times a notice for ``day`` covers: (previous working day's notice, this one's]."""
-    at = notice_time()
+    at = at or notice_time()
     end = timezone.make_aware(datetime.combine(day, at))
     start = timezone.make_aware(datetime.combine(previous_working_day(day), at))
     return start, end
@@ -122,27 +113,6 @@ class WaybillRow:
     planned_on: date | None
     dispatched_at: datetime
     value: Decimal
-
-
-@dataclass
-class WaybillNoticeRun:
-    """What one run did (the job's recorded output)."""
-
-    day: date
-    skipped: str = ""  # why nothing was looked at: a day off
-    waybills: int = 0
-    queued: list[int] = field(default_factory=list)  # user ids mailed now
-    already: list[int] = field(default_factory=list)  # user ids mailed by an earlier run today
-
-    def __str__(self) -> str:
-        if self.skipped:
-            return f"{self.day}: skipped ({self.skipped})"
-        return (f"{self.day}: {self.waybills} waybills, {len(self.queued)} mails queued, "
-                f"{len(self.already)} already sent")
-
-
-def dedupe_key(day: date, user_id: int) -> str:
-    return f"{DEDUPE_PREFIX}:{day.isoformat()}:{user_id}"
 
 
 def _responsible(shipments: list[Shipment]) -> dict[int, set[int]]:
@@ -171,7 +141,8 @@ def _row(s: Shipment) -> WaybillRow:
     )
 
 
-def _render(day: date, user: User, rows: list[WaybillRow], company: str) -> tuple[str, str, str]:
+def render_notice(day: date, user: User, rows: list[WaybillRow], company: str) -> tuple[str, str, str]:
+    """(subject, text, html) of one person's notice; prices only for those who may see them."""
     show_prices = user.has_perm(perms.VIEW_PRICES)
     context = {
         "day": day, "recipient": user, "rows": rows, "show_prices": show_prices,
@@ -185,39 +156,29 @@ def _render(day: date, user: User, rows: list[WaybillRow], company: str) -> tupl
     return subject, body, html
 
 
-def send_daily_waybill_notices(day: date | None = None) -> WaybillNoticeRun:
-    """Queue the day's waybill mails (one per responsible person) in one transaction; a repeat
-    on the same day queues nothing new. Nothing is sent on a day off or when nothing was dispatched."""
-    day = day or timezone.localdate()
-    run = WaybillNoticeRun(day=day)
+def dispatched(day: date, at: time | None = None) -> list[Shipment]:
+    """The shipments a notice for ``day`` lists (nothing on a day off), oldest first."""
     if not is_working_day(day):
-        run.skipped = "weekend" if day.weekday() >= 5 else "holiday"
-        return run
-    start, end = window(day)
-    shipments = list(
+        return []
+    start, end = window(day, at)
+    return list(
         Shipment.objects.filter(status__in=DISPATCHED_STATES, dispatched_at__gt=start, dispatched_at__lte=end)
         .select_related("customer", "order__salesperson__team")
         .prefetch_related("order__credit_shares__salesperson__team")
         .order_by("dispatched_at", "id")
     )
-    run.waybills = len(shipments)
+
+
+def responsible_ids(day: date, at: time | None = None) -> set[int]:
+    """Ids of the people with at least one waybill in the notice for ``day``."""
+    shipments = dispatched(day, at)
+    return set(_responsible(shipments)) if shipments else set()
+
+
+def notice_rows(day: date, user: User, at: time | None = None) -> list[WaybillRow]:
+    """The lines of ``user``'s notice for ``day``: the waybills they answer for, oldest first."""
+    shipments = dispatched(day, at)
     if not shipments:
-        return run
-    by_id = {s.pk: s for s in shipments}
-    by_user = _responsible(shipments)
-    keys = {uid: dedupe_key(day, uid) for uid in by_user}
-    sent_before = set(OutboxMessage.objects.filter(dedupe_key__in=keys.values()).values_list("dedupe_key", flat=True))
-    users = User.objects.filter(pk__in=by_user, is_active=True).exclude(email="").order_by("pk")
-    company = CompanyProfile.current().name
-    with transaction.atomic():
-        for user in users:
-            if keys[user.pk] in sent_before:
-                run.already.append(user.pk)
-                continue
-            rows = [_row(by_id[sid]) for sid in sorted(by_user[user.pk], key=lambda i: (by_id[i].dispatched_at, i))]
-            subject, body, html = _render(day, user, rows, company)
-            if queue_mail([user.email], subject, body, html=html, dedupe_key=keys[user.pk]) is None:
-                run.already.append(user.pk)  # a concurrent run got there first
-            else:
-                run.queued.append(user.pk)
-    return run
+        return []
+    mine = _responsible(shipments).get(user.pk, set())
+    return [_row(s) for s in shipments if s.pk in mine]

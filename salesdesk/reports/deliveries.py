@@ -37,7 +37,7 @@ from salesdesk.core.notifications import notify
 from salesdesk.org.models import CompanyProfile
 from salesdesk.org.roles import Role
 
-from . import exporting
+from . import checks, exporting, renderers
 from .models import DeliveryStatus, ReportDelivery, ReportSchedule
 from .periods import REPORT_NAMES, ReportPeriod
 from .queries import sales_report
@@ -88,7 +88,10 @@ def render_sales(schedule: ReportSchedule, period: ReportPeriod, recipient) -> d
     return out
 
 
-RENDERERS = {"sales": render_sales}  # report kind → renderer; other issues register theirs here
+RENDERERS = {"sales": render_sales, "hr_total": renderers.render_hr_total,  # report kind → renderer
+             "contract_summary": renderers.render_contract_summary, "waybill": renderers.render_waybill}
+# report kind → (schedule, period, users) → the users who get a delivery of that period at all
+RECIPIENT_FILTERS = {"waybill": renderers.waybill_recipients}
 
 
 def can_render(schedule: ReportSchedule) -> bool:
@@ -108,11 +111,14 @@ def plan_deliveries(schedule: ReportSchedule, period: str | ReportPeriod, *, now
     """Make the missing automatic deliveries of ``period`` (one per recipient not already sent to by
     hand); idempotent. Returns the period's automatic deliveries."""
     key = period if isinstance(period, str) else period_key(period)
-    period_from_key(key)  # refuse a malformed key
+    covered = period_from_key(key)  # refuses a malformed key
     have = set(ReportDelivery.objects.filter(schedule=schedule, period=key, manual=False)
                .values_list("recipient_id", flat=True))
     skip = have | _covered(schedule, key)
     missing = [u for u in recipients(schedule) if u.pk not in skip]
+    keep = RECIPIENT_FILTERS.get(schedule.report_kind)
+    if missing and keep is not None:
+        missing = keep(schedule, covered, missing)
     if missing:
         try:
             with transaction.atomic():
@@ -212,10 +218,13 @@ def sweep_stale(now: datetime | None = None) -> int:
 
 
 def send_now(schedule: ReportSchedule, *, actor, today=None) -> list[ReportDelivery]:
-    """Send the current period to every recipient again, now, as new manual deliveries."""
+    """Send the current period to every recipient again, now, as new manual deliveries (a schedule that
+    needs a check only once that period is checked)."""
     if not can_render(schedule):
         raise DomainError("该报表尚不能发送 / This report cannot be sent yet.", code="not_renderable")
     key = period_key(current_period(schedule, today or timezone.localdate()))
+    if schedule.needs_check and not checks.is_checked(schedule, key):
+        raise DomainError("请先核对再发送 / Check the figures before sending.", code="not_checked")
     now = timezone.now()
     with transaction.atomic():
         made = ReportDelivery.objects.bulk_create([
@@ -227,7 +236,10 @@ def send_now(schedule: ReportSchedule, *, actor, today=None) -> list[ReportDeliv
 
 
 def send_drafts(schedule: ReportSchedule, key: str, *, actor) -> int:
-    """The clerk checked the drafted period and sends it before the automatic time."""
+    """The clerk checked the drafted period and sends it before the automatic time (a schedule that
+    needs a check only once the period is marked checked)."""
+    if schedule.needs_check and not checks.is_checked(schedule, key):
+        raise DomainError("请先核对再发送 / Check the figures before sending.", code="not_checked")
     return send_pending(schedule, key)
 
 
@@ -250,7 +262,7 @@ def run_due(now: datetime | None = None) -> dict[str, int]:
     Safe to run again at any moment: plans are idempotent and sends are claimed."""
     now = timezone.localtime(now or timezone.now())
     today = now.date()
-    counts = {"uncertain": sweep_stale(now), "planned": 0, "sent": 0}
+    counts = {"uncertain": sweep_stale(now), "planned": 0, "sent": 0, "reminded": 0}
     week = calendar_for(today - timedelta(days=400), today + timedelta(days=40))
     for schedule in ReportSchedule.objects.filter(active=True).order_by("id"):
         if not can_render(schedule):
@@ -260,6 +272,14 @@ def run_due(now: datetime | None = None) -> dict[str, int]:
                 continue  # periods due before the schedule existed are not caught up
             if now >= run.due or (run.draft is not None and now >= run.draft):
                 counts["planned"] += len(plan_deliveries(schedule, run.key, now=now))
+                if schedule.needs_check and not checks.is_checked(schedule, run.key):
+                    # drafted, held until the clerk checks it; reminded once a working day from draft time
+                    if week.is_working_day(today) and now.time() >= (schedule.draft_at or schedule.send_at):
+                        counts["reminded"] += checks.remind(schedule, run.key, now=now)
+                    continue
             if now >= run.due:
-                counts["sent"] += send_pending(schedule, run.key, now=now, late=run.is_late(now))
+                # a checked period goes at the send time, or at the first tick after the check: late
+                # only when that is after its due day
+                late = now.date() > run.due.date() if schedule.needs_check else run.is_late(now)
+                counts["sent"] += send_pending(schedule, run.key, now=now, late=late)
     return counts

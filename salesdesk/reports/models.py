@@ -56,6 +56,7 @@ class ReportSchedule(models.Model):
     attach_excel = models.BooleanField(_("附 Excel"), default=True)
     attach_pdf = models.BooleanField(_("附 PDF"), default=False)
     active = models.BooleanField(_("启用"), default=True)
+    needs_check = models.BooleanField(_("发送前需内勤核对"), default=False)
     builtin = models.BooleanField(_("内置"), default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -107,3 +108,25 @@ class ReportDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.schedule.code} {self.period} → {self.recipient_id}"
+
+
+class ReportCheck(models.Model):
+    """The clerk checked (核对) one period of a schedule against the ledger and finance's figures:
+    until this row exists a schedule that needs a check drafts its deliveries but does not send them."""
+
+    schedule = models.ForeignKey(ReportSchedule, on_delete=models.PROTECT, related_name="checks")
+    period = models.CharField(_("期间"), max_length=20)
+    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("核对人"))
+    checked_at = models.DateTimeField(_("核对时间"))
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-checked_at", "-id"]
+        verbose_name = _("报表核对")
+        verbose_name_plural = _("报表核对")
+        constraints = [models.UniqueConstraint(fields=["schedule", "period"], name="report_check_once_per_period")]
+
+    def __str__(self) -> str:
+        return f"{self.schedule_id} {self.period}"

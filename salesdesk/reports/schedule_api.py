@@ -1,7 +1,9 @@
 """Report schedules and deliveries in the API (API.md, "Report schedules and deliveries").
 
 Who may: the schedules and their deliveries (statuses, no figures) are read by the admin, the clerk,
-the general manager and finance; "send now" is the clerk's."""
+the general manager and finance; "send now" is the clerk's. A schedule that needs a check (the HR
+total): its figures and differences are read by the clerk, the general manager and finance; marking
+a period checked is the clerk's."""
 
 from __future__ import annotations
 
@@ -11,11 +13,13 @@ from ninja import Field, Path, Query, Router, Schema
 from salesdesk.api.auth import ActiveSessionAuth, BearerTokenAuth, _check
 from salesdesk.api.pagination import PageParams, paginate
 from salesdesk.api.schemas import COMMON_ERRORS, MAX_ID, WRITE_ERRORS
-from salesdesk.api.types import Timestamp
+from salesdesk.api.types import Money, Timestamp
 from salesdesk.org.roles import Role
 
-from . import deliveries
+from . import checks, deliveries
 from .models import DeliveryStatus, ReportDelivery, ReportSchedule
+from .queries import performance_measure
+from .schedules import period_key as schedule_period_key
 
 router = Router(tags=["reports"])
 
@@ -143,3 +147,101 @@ def list_deliveries(request, query: Query[DeliveryQuery]):
     if query.period:
         qs = qs.filter(period=query.period)
     return paginate(qs, query)
+
+
+# --- the check (核对) of a schedule that needs one -------------------------------------------------
+
+FIGURE_READERS = frozenset({Role.CLERK, Role.GENERAL_MANAGER, Role.FINANCE})
+PERIOD_KEY = Field(..., max_length=20, pattern=r"^[0-9A-Z-]+$", description="期间键, e.g. 2026-10")
+
+
+class CheckIn(Schema):
+    period: str = PERIOD_KEY
+    note: str = Field("", max_length=200)
+
+
+class CheckOut(Schema):
+    id: int
+    schedule_id: int
+    period: str
+    checked_by_id: int
+    checked_at: Timestamp
+    note: str
+
+
+class CheckQuery(Schema):
+    period: str = PERIOD_KEY
+
+
+class HrRowOut(Schema):
+    salesperson_id: int
+    name: str
+    team: str
+    ordered_amount: Money
+    shipped_amount: Money
+    received_amount: Money
+    performance_amount: Money = Field(..., description="业绩 in the company's measure")
+    target_amount: Money | None
+    completion_rate: str | None = Field(..., description="performance ÷ target, 4 decimals; null without a target")
+    rank: int | None
+
+
+class DifferenceOut(Schema):
+    label: str = Field(..., description="the salesperson, or 回款合计 for the month's received total")
+    measure: str = Field(..., description="ordered | shipped | received")
+    report_amount: Money = Field(..., description="what the report (month roll-ups) says")
+    source: str = Field(..., description="ledger (明细账, the facts) or finance (confirmed payments)")
+    source_amount: Money
+    difference: Money
+
+
+class FiguresCheckOut(Schema):
+    period: str
+    measure: str
+    checked: CheckOut | None
+    rows: list[HrRowOut]
+    received_total: Money = Field(..., description="the report's received total")
+    finance_total: Money = Field(..., description="finance's confirmed payments received in the period, refunds deducted")
+    pending_total: Money = Field(..., description="recorded, not yet confirmed by finance")
+    pending_count: int
+    differences: list[DifferenceOut]
+
+
+def _check_schedule(schedule_id: int) -> ReportSchedule:
+    return get_object_or_404(ReportSchedule, pk=schedule_id, needs_check=True)
+
+
+@router.get("/reports/schedules/{schedule_id}/check", response={200: FiguresCheckOut, **COMMON_ERRORS},
+            auth=requires_role(FIGURE_READERS), summary="核对数据 / The figures to check")
+def read_check(request, query: Query[CheckQuery], schedule_id: int = Path(..., ge=1, le=MAX_ID)):
+    """The period's totals per salesperson (as HR gets them), the report against the ledger facts
+    and finance's confirmed payments with every difference, and the check if there is one. 404 for
+    a schedule that needs no check."""
+    schedule = _check_schedule(schedule_id)
+    period = checks.parse_period(schedule, query.period)
+    key = schedule_period_key(period)
+    rows = checks.hr_totals(period)
+    figures = checks.check_figures(period)
+    return {
+        "period": key, "measure": rows[0].measure if rows else performance_measure(),
+        "checked": checks.check_of(schedule, key),
+        "rows": [{"salesperson_id": r.salesperson_id, "name": r.name, "team": r.team, "ordered_amount": r.ordered,
+                  "shipped_amount": r.shipped, "received_amount": r.received, "performance_amount": r.performance,
+                  "target_amount": r.target, "rank": r.rank,
+                  "completion_rate": None if r.completion_rate is None else f"{r.completion_rate:.4f}"} for r in rows],
+        "received_total": figures.received_total, "finance_total": figures.finance_total,
+        "pending_total": figures.pending_total, "pending_count": figures.pending_count,
+        "differences": [{"label": d.label, "measure": d.measure, "report_amount": d.report, "source_amount": d.source,
+                         "source": d.source_kind, "difference": d.difference}
+                        for d in figures.differences],
+    }
+
+
+@router.post("/reports/schedules/{schedule_id}/check", response={200: CheckOut, **WRITE_ERRORS},
+             auth=requires_role(SENDERS), summary="标记已核对 / Mark a period checked")
+def mark_check(request, body: CheckIn, schedule_id: int = Path(..., ge=1, le=MAX_ID)):
+    """The clerk has checked the period: its drafted deliveries go out at the send time (or at the
+    next run if that has passed). 409 when already checked, when the period is not over, or when the
+    schedule needs no check."""
+    schedule = get_object_or_404(ReportSchedule, pk=schedule_id)
+    return checks.mark_checked(actor=request.user, schedule=schedule, period=body.period, note=body.note)

@@ -10,19 +10,20 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from salesdesk.core.errors import DomainError
+from salesdesk.core.errors import DomainError, InvalidInput
 from salesdesk.core.forms import StyledFormMixin
 from salesdesk.core.navigation import MenuItem, register
 from salesdesk.org.models import User
 from salesdesk.org.roles import Role
 
-from . import deliveries
+from . import checks, deliveries
 from .models import DeliveryStatus, ReportDelivery, ReportSchedule
 from .schedules import current_period, period_key
 
@@ -67,7 +68,8 @@ def schedule_detail(request, pk: int):
         "schedule": schedule, "deliveries": rows, "current_period": today_key, "drafts": drafts,
         "recipients": deliveries.recipients(schedule), "can_send": request.user.has_role(*SENDERS),
         "can_edit": request.user.has_role(*EDITORS), "can_open": request.user.has_role(*FIGURE_READERS),
-        "renderable": deliveries.can_render(schedule), "title": schedule.name})
+        "renderable": deliveries.can_render(schedule), "title": schedule.name,
+        "checked": schedule.needs_check and checks.is_checked(schedule, today_key)})
 
 
 @require_POST
@@ -88,8 +90,12 @@ def schedule_send(request, pk: int):
 def schedule_send_drafts(request, pk: int):
     schedule = get_object_or_404(ReportSchedule, pk=pk)
     key = period_key(current_period(schedule, timezone.localdate()))
-    sent = deliveries.send_drafts(schedule, key, actor=request.user)
-    messages.success(request, _("已发送 %(n)d 份。") % {"n": sent})
+    try:
+        sent = deliveries.send_drafts(schedule, key, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("已发送 %(n)d 份。") % {"n": sent})
     return redirect("report_schedule", pk=pk)
 
 
@@ -138,3 +144,51 @@ def schedule_edit(request, pk: int):
         messages.success(request, _("已保存。"))
         return redirect("report_schedule", pk=pk)
     return render(request, "reports/schedules/edit.html", {"schedule": schedule, "form": form, "title": schedule.name})
+
+
+# --- the check (核对) before a schedule that needs one may send -------------------------------------
+
+
+class CheckForm(StyledFormMixin, forms.Form):
+    note = forms.CharField(label=gettext_lazy("备注"), max_length=200, required=False)
+
+
+@role_required(FIGURE_READERS)
+def schedule_check(request, pk: int, period: str):
+    """The period's figures per salesperson, the report against the ledger and finance's confirmed
+    payments with every difference listed, and (the clerk's) "checked". htmx: the panel alone."""
+    schedule = get_object_or_404(ReportSchedule, pk=pk, needs_check=True)
+    try:
+        p = checks.parse_period(schedule, period)
+    except InvalidInput:
+        raise Http404 from None
+    key = period_key(p)
+    can_check = request.user.has_role(*SENDERS)
+    form = CheckForm(request.POST or None)
+    error = ""
+    if request.method == "POST":
+        if not can_check:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                checks.mark_checked(actor=request.user, schedule=schedule, period=key, note=form.cleaned_data["note"])
+            except DomainError as exc:
+                error = exc.message
+        if not request.htmx:
+            if error:
+                messages.error(request, error)
+            else:
+                messages.success(request, _("已标记为已核对，报表将在发送时间发出。"))
+            return redirect("report_schedule_check", pk=pk, period=key)
+        form = CheckForm()
+    context = {
+        "schedule": schedule, "period": p, "period_key": key, "figures": checks.check_figures(p),
+        "rows": checks.hr_totals(p), "check": checks.check_of(schedule, key), "form": form, "error": error,
+        "can_check": can_check, "over": p.end < timezone.localdate(),
+        "deliveries": list(ReportDelivery.objects.filter(schedule=schedule, period=key, manual=False)
+                           .select_related("recipient").order_by("id")),
+        "title": _("核对：%(name)s %(period)s") % {"name": schedule.name, "period": key},
+    }
+    context["totals"] = checks.totals_of(context["rows"])
+    template = "reports/schedules/_check_panel.html" if request.htmx else "reports/schedules/check.html"
+    return render(request, template, context)

@@ -6,7 +6,10 @@ period of November), ``2026-11`` (a month), ``2026-Q4`` (a quarter), ``2026`` (a
 
 Due times: a daily schedule covers each working day (make-up Saturdays included) and is due that day
 at ``send_at``; the others cover the period that ended last and are due on the first working day after
-it. After an outage only the latest missed period of each schedule is considered (sent once, late)."""
+it — two periods may fall due on the same day (after a holiday: September's last five days and
+October's first five both on 8 October), and then both are sent. After an outage only the latest missed
+period of each schedule is considered (sent once, late) — or the latest periods, when they share a due
+day."""
 
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ from .periods import ReportPeriod, report_period
 
 RULE_KINDS = {"daily": "day", "five_day": "five_day", "monthly": "month", "quarterly": "quarter", "annual": "year"}
 LATE_AFTER = timedelta(minutes=15)  # sent this long after its due time, a delivery is marked late
+CATCH_UP = timedelta(days=7)  # non-daily periods due this long before the latest one are caught up too
 
 _KEY = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2})|-P([1-6]))?|-Q([1-4]))?$")
 
@@ -92,8 +96,10 @@ class Run:
 
 
 def runs(schedule, today: date, week: WorkWeek) -> list[Run]:
-    """The periods of ``schedule`` to look at on ``today``: the latest one whose due day is before
-    today (a catch-up after an outage) and today's, when today is a due day."""
+    """The periods of ``schedule`` to look at on ``today``, oldest first. Daily: the last working day
+    before today (a catch-up after an outage) and today, when it is a working day. Others: the periods
+    due on the latest due day up to today (one, or several when a holiday made them fall due together)
+    and those due in the :data:`CATCH_UP` days before it."""
     kind = kind_of(schedule)
     out: list[Run] = []
     if kind == "day":
@@ -102,18 +108,27 @@ def runs(schedule, today: date, week: WorkWeek) -> list[Run]:
         for day in days:
             out.append(Run(report_period("day", day), _at(day, schedule.send_at), _at(day, schedule.draft_at)))
         return out
-    last = report_period(kind, today).previous()
-    due_day = week.next_working_day(last.end)
-    if due_day > today:  # the period before it is still the latest one due
-        last = last.previous()
-        due_day = week.next_working_day(last.end)
-    out.append(Run(last, _at(due_day, schedule.send_at), _at(due_day, schedule.draft_at)))
-    return out
+    period = report_period(kind, today).previous()
+    due_day = week.next_working_day(period.end)
+    while due_day > today:  # a holiday after it: an earlier period is the latest one due
+        period = period.previous()
+        due_day = week.next_working_day(period.end)
+    latest = due_day
+    # The latest due day's periods, and any due in the week before it: after an outage each missed
+    # five-day, monthly or HR period is sent once (late); plans are idempotent, so looking again is free.
+    while due_day == latest or due_day >= latest - CATCH_UP:
+        out.append(Run(period, _at(due_day, schedule.send_at), _at(due_day, schedule.draft_at)))
+        period = period.previous()
+        due_day = week.next_working_day(period.end)
+    return out[::-1]
 
 
 ROLES_GM_FINANCE = ["general_manager", "finance"]
 
-# code → fields of the built-in schedule. Kinds whose rendering is not built yet start inactive.
+# code → fields of the built-in schedule.
+# The waybill notice goes to the people responsible for a day's waybills (salespeople and credit-share
+# holders, their managers, the warehouse); those with nothing that day get no delivery (deliveries.py).
+WAYBILL_ROLES = ["salesperson", "sales_manager", "warehouse"]
 BUILTINS: dict[str, dict] = {
     "daily_performance": dict(name="销售日报（业绩）", report_kind="sales", period_rule="daily", draft_at=time(16, 0),
                               send_at=time(16, 50), recipient_roles=ROLES_GM_FINANCE),
@@ -126,21 +141,21 @@ BUILTINS: dict[str, dict] = {
     "annual": dict(name="销售年报", report_kind="sales", period_rule="annual", send_at=time(9, 0),
                    recipient_roles=ROLES_GM_FINANCE),
     "hr_monthly_total": dict(name="上月业绩汇总（交人事）", report_kind="hr_total", period_rule="monthly",
-                             draft_at=time(9, 0), send_at=time(15, 0), recipient_roles=["hr"], active=False),
+                             draft_at=time(9, 0), send_at=time(15, 0), recipient_roles=["hr"], needs_check=True),
     "contract_summary_monthly": dict(name="合同月度汇总", report_kind="contract_summary", period_rule="monthly",
-                                     send_at=time(9, 30), recipient_roles=ROLES_GM_FINANCE, group_by="customer",
-                                     active=False),
+                                     send_at=time(9, 30), recipient_roles=ROLES_GM_FINANCE, group_by="customer"),
     "contract_summary_quarterly": dict(name="合同季度汇总", report_kind="contract_summary", period_rule="quarterly",
-                                       send_at=time(9, 30), recipient_roles=ROLES_GM_FINANCE, group_by="customer",
-                                       active=False),
-    "waybill_daily": dict(name="每日运单通知", report_kind="waybill", period_rule="daily", send_at=time(17, 30),
-                          recipient_roles=["clerk"], group_by="customer", active=False),
+                                       send_at=time(9, 30), recipient_roles=ROLES_GM_FINANCE, group_by="customer"),
+    "waybill_daily": dict(name="每日运单通知", report_kind="waybill", period_rule="daily", send_at=time(17, 0),
+                          recipient_roles=WAYBILL_ROLES, group_by="customer", attach_excel=False),
 }
 
 
 def create_builtins(schedule_model) -> int:
     """Create the built-in schedules that are missing (never touching edited ones); returns how many."""
     existing = set(schedule_model.objects.filter(code__in=BUILTINS).values_list("code", flat=True))
-    made = [schedule_model(code=code, builtin=True, **fields) for code, fields in BUILTINS.items() if code not in existing]
+    known = {f.name for f in schedule_model._meta.get_fields()}  # an early migration's model lacks later fields
+    made = [schedule_model(code=code, builtin=True, **{k: v for k, v in fields.items() if k in known})
+            for code, fields in BUILTINS.items() if code not in existing]
     schedule_model.objects.bulk_create(made)
     return len(made)

@@ -77,3 +77,41 @@ def month(personas, owner: str = "sales1", today: date | None = None) -> None:
         for kind, amount in (("booked", 3000 + 100 * i), ("received", 2000)):
             RollupDay.objects.update_or_create(day=day, salesperson_id=person.pk, team_id=person.team_id or 0, kind=kind,
                                                defaults={"amount": Decimal(amount), "facts": 1})
+
+
+def delivery(schedule, period: str, recipient, status: str = "sent", **fields):
+    """A delivery row of a report schedule as the scheduler leaves it (a sent one keeps its rendering)."""
+    from salesdesk.reports.models import ReportDelivery
+
+    values = {"message_id": f"<desk-{_next()}@test>", "status": status}
+    if status == "sent":
+        values.update(sent_at=timezone.now(), subject=f"{schedule.name} {period}", body_html="<p>报表</p>")
+    values.update(fields)
+    return ReportDelivery.objects.create(schedule=schedule, period=period, recipient=recipient, **values)
+
+
+def deliveries(personas, n: int = 1) -> None:
+    """``n`` rounds of today's deliveries: the daily report sent to the GM and finance (one late), a
+    monthly report failed and a five-day report uncertain."""
+    from salesdesk.reports.models import ReportSchedule
+
+    today = timezone.localdate()
+    schedules = {s.code: s for s in ReportSchedule.objects.filter(code__in=["daily_performance", "monthly", "five_day"])}
+    for _ in range(n):
+        delivery(schedules["daily_performance"], today.isoformat(), personas["gm"], manual=True)
+        delivery(schedules["daily_performance"], today.isoformat(), personas["finance"], manual=True, late=True)
+        delivery(schedules["monthly"], f"{today:%Y-%m}", personas["gm"], status="failed", manual=True, error="SMTP 550")
+        delivery(schedules["five_day"], f"{today:%Y-%m}-P1", personas["finance"], status="uncertain", manual=True)
+
+
+def planned(personas, owner: str = "sales1", n: int = 1) -> list:
+    """``n`` paid orders released through the gate onto a planned shipment, not yet sent off."""
+    made = []
+    for _ in range(n):
+        k = _next()
+        prod = product("100.00")
+        cust = customer(personas, owner, name=f"待发客户{k}号")
+        order = submitted_order(personas, cust, [(prod, "4", "100.00")], owner=owner)
+        paid(personas, cust, "400.00", order=order)
+        made.append(create_shipment(actor=personas["clerk"], order=order, lines=[LineRequest(prod.pk, Decimal("4"))]))
+    return made

@@ -3,11 +3,12 @@ figures on its home page; the admin's calendar warning; a fixed number of querie
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 import time_machine
+from django.urls import reverse
 from django.utils import timezone
 
 from salesdesk.core.jobs import beat
@@ -16,6 +17,8 @@ from salesdesk.core.testing.personas import PASSWORD
 from salesdesk.core.testing.queries import query_budget
 from salesdesk.logistics.models import CallTask
 from salesdesk.orders.models import Order
+from salesdesk.reports.deliveries import plan_deliveries
+from salesdesk.reports.models import ReportSchedule
 
 from . import factories
 
@@ -23,10 +26,14 @@ pytestmark = pytest.mark.django_db
 
 # Per home page: session, user, groups (3), the page's own reads, then the frame: two permission
 # lookups, the worker heartbeat and the unread count (4). The clerk's duties: two queries each
-# (count, first rows) for nine duties, one for paid-not-shipped orders, six for the overdue
-# receivables (finance.receivables' ledger and the customers shown; fewer while there are none).
-HOME_QUERIES = {"clerk": 32, "sales1": 11, "manager": 15, "gm": 14, "finance": 25, "admin": 7, "hr": 7}
-DUTIES = ("unseen_orders", "pending_payments", "answered_today", "released_orders", "shipments_to_track",
+# (count, first rows) for ten duties, one for paid-not-shipped orders, six for the overdue
+# receivables (finance.receivables' ledger and the customers shown; fewer while there are none);
+# the scheduled reports: schedules, deliveries, the calendar, the missed days, the HR check (5).
+# The warehouse: shipments to send off and to track (2 × 2).
+HOME_QUERIES = {"clerk": 39, "sales1": 11, "manager": 15, "gm": 14, "finance": 25, "admin": 7, "hr": 7, "warehouse": 11}
+# 16:05 with the daily report drafted: the preview (reports.queries.sales_report of the day, 8) on top.
+DRAFT_QUERIES = 47
+DUTIES = ("unseen_orders", "pending_payments", "answered_today", "released_orders", "planned_shipments", "shipments_to_track",
           "calls_to_make", "overdue_receivables", "promised_today", "invoice_requests", "overdue_tickets", "expiring_contracts")
 
 
@@ -43,8 +50,11 @@ def as_user(client, personas):
 @pytest.mark.parametrize("username", list(HOME_QUERIES))
 def test_each_home_page_runs_a_fixed_number_of_queries_whatever_the_rows(as_user, personas, username):
     beat()  # a running worker
+    _old_daily_schedule()  # missed days to look for
     factories.duties(personas, "sales1")
+    factories.planned(personas, "sales1")
     factories.month(personas, "sales1")
+    factories.deliveries(personas)
     client = as_user(username)
     client.get("/")  # warm per-process caches (content types, permissions)
     with query_budget(HOME_QUERIES[username]):
@@ -53,9 +63,38 @@ def test_each_home_page_runs_a_fixed_number_of_queries_whatever_the_rows(as_user
     factories.duties(personas, "sales1", n=3)
     factories.duties(personas, "sales3", n=2)
     factories.duties(personas, "sales2", n=2)
+    factories.planned(personas, "sales2", n=3)
     factories.month(personas, "sales3")
+    factories.deliveries(personas, n=3)
     with query_budget(HOME_QUERIES[username]):
         assert client.get("/").status_code == 200
+
+
+def _old_daily_schedule():
+    daily = ReportSchedule.objects.get(code="daily_performance")
+    ReportSchedule.objects.filter(pk=daily.pk).update(created_at=timezone.now() - timedelta(days=40))
+    return daily
+
+
+@time_machine.travel(timezone.make_aware(datetime(2026, 11, 27, 16, 5)), tick=False)
+def test_the_desk_with_the_daily_report_drafted_runs_a_fixed_number_of_queries(as_user, personas):
+    beat()
+    daily = _old_daily_schedule()
+    factories.duties(personas, "sales1")
+    factories.month(personas, "sales1")
+    plan_deliveries(daily, "2026-11-27")
+    client = as_user("clerk")
+    client.get("/")
+    with query_budget(DRAFT_QUERIES):
+        assert client.get("/").context["reports"].draft is not None
+
+    factories.duties(personas, "sales2", n=2)
+    factories.month(personas, "sales2")
+    daily.recipients.add(personas["manager"], personas["sales2"])
+    plan_deliveries(daily, "2026-11-27")  # four drafts now
+    factories.deliveries(personas, n=2)
+    with query_budget(DRAFT_QUERIES):
+        assert len(client.get("/").context["reports"].draft.drafts) == 4
 
 
 def test_the_clerks_desk_counts_every_duty_of_the_day(as_user, personas):
@@ -64,11 +103,10 @@ def test_the_clerks_desk_counts_every_duty_of_the_day(as_user, personas):
 
     duties = as_user("clerk").get("/").context["duties"]
 
-    # each unit pays two orders today (one waiting to ship, one shipped): two answers of finance
     # each unit pays two orders today (one waiting to ship, one shipped): two answers of finance;
-    # two shipments on their way (the paid one and the credit customer's)
+    # two shipments on their way (the paid one and the credit customer's); none planned and not sent off
     assert {key: duties[key].count for key in DUTIES} == {**dict.fromkeys(DUTIES, 3), "answered_today": 6,
-                                                          "shipments_to_track": 6}
+                                                          "shipments_to_track": 6, "planned_shipments": 0}
     assert duties["overdue_receivables"].amount == Decimal("2400.00")
 
 
@@ -199,3 +237,39 @@ def test_no_calendar_warning_before_december(as_user):
     CalendarDay.objects.filter(day__year=2027).delete()
 
     assert 'id="calendar-warning"' not in as_user("admin").get("/").content.decode()
+
+
+def test_a_released_order_on_a_planned_shipment_is_sent_off_from_the_desk_in_place(as_user, personas):
+    shipment = factories.planned(personas, "sales1")[0]
+    client = as_user("clerk")
+    url = reverse("desk_shipment_dispatch", args=[shipment.pk])
+    assert f'hx-post="{url}"' in client.get("/").content.decode()
+
+    response = client.post(url, {f"ship{shipment.pk}-carrier": "SF", f"ship{shipment.pk}-waybill_no": "SF1234567890123"},
+                           HTTP_HX_REQUEST="true")
+
+    shipment.refresh_from_db()
+    assert response.status_code == 200 and "toast" in response["HX-Trigger"]
+    assert (shipment.status, shipment.waybill_no) == ("dispatched", "SF1234567890123")
+    assert CallTask.objects.filter(shipment=shipment, status="open").count() == 1
+    assert client.get("/").context["duties"]["planned_shipments"].count == 0
+
+
+def test_a_salesperson_may_not_dispatch_from_the_desk(as_user, personas):
+    shipment = factories.planned(personas, "sales1")[0]
+
+    response = as_user("sales1").post(reverse("desk_shipment_dispatch", args=[shipment.pk]), HTTP_HX_REQUEST="true")
+
+    shipment.refresh_from_db()
+    assert response.status_code == 403 and shipment.status == "planned"
+    assert not CallTask.objects.filter(shipment=shipment).exists()
+
+
+def test_the_warehouse_sees_shipments_to_send_off_without_prices(as_user, personas):
+    factories.planned(personas, "sales1")
+
+    response = as_user("warehouse").get("/")
+
+    assert response.context["duties"]["planned_shipments"].count == 1
+    html = response.content.decode()
+    assert 'id="duty-planned_shipments"' in html and "¥" not in html[html.index('id="duty-planned_shipments"'):]

@@ -1,6 +1,7 @@
-"""每日发货物流单通知: each responsible person gets one mail a working day listing the waybills they
-answer for; the warehouse's mail has no prices; days off and empty days send nothing; a repeat on
-the same day sends nothing new."""
+"""每日发货物流单通知 through the report schedule ``waybill_daily`` (the only sender): each responsible
+person gets one mail a working day listing the waybills they answer for; the warehouse's mail has no
+prices; days off and empty days send nothing (no delivery at all); a repeat on the same day sends
+nothing new."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from salesdesk.core.models import JobRun, OutboxMessage
+from salesdesk.core.models import OutboxMessage
 from salesdesk.logistics import notices, tasks
 from salesdesk.logistics.models import Shipment
 from salesdesk.logistics.services import LineRequest, create_shipment, dispatch
 from salesdesk.orders.models import CreditShare
+from salesdesk.reports import deliveries, schedule_tasks
+from salesdesk.reports.models import ReportDelivery, ReportSchedule
 
 from .factories import customer, paid, product, submitted_order
 
@@ -31,6 +34,7 @@ def calendar_2026(db):
 
 
 MONDAY = date(2026, 3, 9)  # a working day; the previous one is Friday 2026-03-06
+NOTICE_AT = time(17, 0)  # the built-in schedule's send time: the notice's cut-off
 
 
 def at(day: date, hour: int, minute: int = 0) -> datetime:
@@ -55,21 +59,33 @@ def dispatched(personas, owner: str, when: datetime, *, carrier="SF", waybill_no
     return Shipment.objects.select_related("order").get(pk=shipment.pk)
 
 
-def notice_mails() -> dict[str, dict]:
-    """The queued waybill mails by recipient address."""
-    rows = OutboxMessage.objects.filter(dedupe_key__startswith=f"{notices.DEDUPE_PREFIX}:")
-    return {m.payload["to"][0]: m.payload for m in rows}
+def send_notices(day: date, minute: int = 0) -> None:
+    """The schedule job's tick at the notice time of ``day`` (the schedule existing since that
+    morning, so no earlier day is caught up)."""
+    ReportSchedule.objects.filter(code="waybill_daily").update(created_at=at(day, 0))
+    deliveries.run_due(at(day, NOTICE_AT.hour, minute))
+
+
+def notice_deliveries(day: date = MONDAY):
+    return ReportDelivery.objects.filter(schedule__code="waybill_daily", period=day.isoformat())
+
+
+def notice_mails(day: date = MONDAY) -> dict[str, dict]:
+    """The queued waybill mails of ``day`` by recipient address."""
+    ids = set(notice_deliveries(day).values_list("message_id", flat=True))
+    return {m.payload["to"][0]: m.payload for m in OutboxMessage.objects.filter(kind="mail")
+            if m.payload.get("message_id") in ids}
 
 
 def test_each_responsible_person_gets_one_mail_with_their_waybills(personas):
     shared = dispatched(personas, "sales1", at(MONDAY, 10), split=("sales2", Decimal("0.3")))
     own = dispatched(personas, "sales2", at(MONDAY, 11), waybill_no="SF1234567890999")
 
-    run = notices.send_daily_waybill_notices(MONDAY)
+    send_notices(MONDAY)
 
     mails = notice_mails()
     assert set(mails) == {"sales1@example.com", "sales2@example.com", "manager@example.com", "warehouse@example.com"}
-    assert run.waybills == 2 and len(run.queued) == 4
+    assert notice_deliveries().count() == 4 and set(notice_deliveries().values_list("status", flat=True)) == {"sent"}
     assert shared.number in mails["sales1@example.com"]["body"] and own.number not in mails["sales1@example.com"]["body"]
     assert shared.number in mails["sales2@example.com"]["body"] and own.number in mails["sales2@example.com"]["body"]
     assert shared.number in mails["manager@example.com"]["body"]  # sales1's team manager; team B has none
@@ -81,7 +97,7 @@ def test_each_responsible_person_gets_one_mail_with_their_waybills(personas):
 def test_a_mail_lists_customer_carrier_waybill_tracking_link_and_times(personas):
     s = dispatched(personas, "sales1", at(MONDAY, 9, 30))
 
-    notices.send_daily_waybill_notices(MONDAY)
+    send_notices(MONDAY)
 
     body = notice_mails()["sales1@example.com"]["body"]
     assert s.customer.name in body and s.order.number in body
@@ -95,7 +111,7 @@ def test_a_mail_lists_customer_carrier_waybill_tracking_link_and_times(personas)
 def test_a_carrier_without_a_tracking_page_gets_no_link(personas):
     dispatched(personas, "sales1", at(MONDAY, 10), carrier="OTHER", waybill_no="ZX-001")
 
-    notices.send_daily_waybill_notices(MONDAY)
+    send_notices(MONDAY)
 
     payload = notice_mails()["sales1@example.com"]
     assert "ZX001" in payload["body"] and "kuaidi100" not in payload["body"] + payload["html"]
@@ -105,7 +121,7 @@ def test_the_warehouse_mail_lists_every_waybill_without_prices(personas):
     a = dispatched(personas, "sales1", at(MONDAY, 10), price="1234.00")
     b = dispatched(personas, "sales2", at(MONDAY, 11), price="5678.00")
 
-    notices.send_daily_waybill_notices(MONDAY)
+    send_notices(MONDAY)
 
     payload = notice_mails()["warehouse@example.com"]
     text = payload["body"] + payload["html"]
@@ -114,11 +130,13 @@ def test_the_warehouse_mail_lists_every_waybill_without_prices(personas):
     assert "¥1,234.00" in notice_mails()["sales1@example.com"]["html"]
 
 
-def test_nobody_else_is_mailed(personas):
+def test_nobody_else_gets_a_delivery(personas):
     dispatched(personas, "sales1", at(MONDAY, 10))
 
-    notices.send_daily_waybill_notices(MONDAY)
+    send_notices(MONDAY)
 
+    got = set(notice_deliveries().values_list("recipient__username", flat=True))
+    assert got == {"sales1", "manager", "warehouse"}
     for username in ("clerk", "sales3", "gm", "finance", "hr", "planner", "admin"):
         assert f"{username}@example.com" not in notice_mails()
 
@@ -128,18 +146,19 @@ def test_nobody_else_is_mailed(personas):
 def test_weekends_and_holidays_send_nothing(personas, day):
     dispatched(personas, "sales1", at(day, 10))
 
-    run = notices.send_daily_waybill_notices(day)
+    send_notices(day)
 
-    assert run.skipped and not notice_mails()
+    assert not ReportDelivery.objects.filter(schedule__code="waybill_daily").exists()
+    assert not OutboxMessage.objects.filter(dedupe_key__startswith="report-delivery:").exists()
 
 
 def test_a_make_up_working_saturday_sends(personas):
     saturday = date(2026, 2, 14)  # 补班 before the Spring Festival
     dispatched(personas, "sales1", at(saturday, 10))
 
-    run = notices.send_daily_waybill_notices(saturday)
+    send_notices(saturday)
 
-    assert not run.skipped and "sales1@example.com" in notice_mails()
+    assert "sales1@example.com" in notice_mails(saturday)
 
 
 def test_waybills_of_the_weekend_and_after_the_cut_off_go_into_the_next_working_days_mail(personas):
@@ -148,7 +167,7 @@ def test_waybills_of_the_weekend_and_after_the_cut_off_go_into_the_next_working_
     early_friday = dispatched(personas, "sales1", at(date(2026, 3, 6), 16))
     after_monday = dispatched(personas, "sales1", at(MONDAY, 17, 1))
 
-    notices.send_daily_waybill_notices(MONDAY)
+    send_notices(MONDAY, minute=5)  # the tick runs after the cut-off; what left after it waits for Tuesday
 
     body = notice_mails()["sales1@example.com"]["body"]
     assert late_friday.number in body and saturday.number in body
@@ -157,20 +176,20 @@ def test_waybills_of_the_weekend_and_after_the_cut_off_go_into_the_next_working_
 
 def test_running_twice_the_same_day_sends_once(personas):
     dispatched(personas, "sales1", at(MONDAY, 10))
-    first = notices.send_daily_waybill_notices(MONDAY)
+    send_notices(MONDAY)
 
-    second = notices.send_daily_waybill_notices(MONDAY)
+    deliveries.run_due(at(MONDAY, 17, 1))
 
-    assert len(first.queued) == 3 and second.queued == [] and sorted(second.already) == sorted(first.queued)
-    assert OutboxMessage.objects.filter(dedupe_key__startswith=f"{notices.DEDUPE_PREFIX}:").count() == 3
+    assert notice_deliveries().count() == 3
+    assert OutboxMessage.objects.filter(dedupe_key__startswith="report-delivery:").count() == 3
 
 
-def test_a_day_without_waybills_sends_nothing(personas):
+def test_a_day_without_waybills_makes_no_delivery(personas):
     dispatched(personas, "sales1", at(date(2026, 3, 5), 10))  # Thursday: not in Monday's window
 
-    run = notices.send_daily_waybill_notices(MONDAY)
+    send_notices(MONDAY)
 
-    assert run.waybills == 0 and not run.queued and not notice_mails()
+    assert not notice_deliveries().exists() and not notice_mails()
 
 
 def test_planned_shipments_are_not_listed(personas):
@@ -180,8 +199,10 @@ def test_planned_shipments_are_not_listed(personas):
     paid(personas, cust, "100.00", order=order)
     create_shipment(actor=personas["clerk"], order=order, lines=[LineRequest(prod.pk, Decimal(1))])
 
-    assert notices.send_daily_waybill_notices(timezone.localdate()).queued == []
-    assert not notice_mails()
+    send_notices(timezone.localdate())
+
+    assert not notice_deliveries(timezone.localdate()).exists()
+    assert not OutboxMessage.objects.filter(dedupe_key__startswith="report-delivery:").exists()
 
 
 def test_the_mails_go_out_after_commit(personas, django_capture_on_commit_callbacks):
@@ -189,15 +210,33 @@ def test_the_mails_go_out_after_commit(personas, django_capture_on_commit_callba
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
-        notices.send_daily_waybill_notices(MONDAY)
+        send_notices(MONDAY)
 
     sent = {m.to[0]: m for m in mail.outbox if s.number in m.body}
     assert set(sent) == {"sales1@example.com", "manager@example.com", "warehouse@example.com"}
     assert sent["warehouse@example.com"].alternatives  # an HTML part too
 
 
-def test_the_daily_job_records_its_run(personas):
-    tasks.waybill_daily_notice.call_local()
+def test_logistics_has_no_periodic_job_of_its_own(personas):
+    assert not hasattr(tasks, "waybill_daily_notice")  # the schedule job is the only sender
 
-    run = JobRun.objects.get(name="logistics.waybill_daily")
-    assert run.status == "succeeded" and str(timezone.localdate()) in run.output
+
+def test_the_schedule_job_sends_the_notice(personas):
+    import time_machine
+
+    dispatched(personas, "sales1", at(MONDAY, 10))
+    ReportSchedule.objects.filter(code="waybill_daily").update(created_at=at(MONDAY, 0))
+
+    with time_machine.travel(at(MONDAY, 17, 0), tick=False):
+        schedule_tasks.run_report_schedules_task.call_local()
+
+    assert set(notice_mails()) == {"sales1@example.com", "manager@example.com", "warehouse@example.com"}
+
+
+def test_responsible_ids_name_the_people_with_waybills_that_day(personas):
+    dispatched(personas, "sales2", at(MONDAY, 10))
+
+    ids = notices.responsible_ids(MONDAY, at=NOTICE_AT)
+
+    assert ids == {personas["sales2"].pk, personas["warehouse"].pk}  # team B has no manager
+    assert notices.notice_rows(MONDAY, personas["sales1"], at=NOTICE_AT) == []

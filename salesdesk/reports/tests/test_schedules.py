@@ -145,7 +145,17 @@ def test_five_day_report_goes_on_the_working_day_after_its_period(personas):
     s = ReportSchedule.objects.get(code="five_day")
     ReportSchedule.objects.filter(pk=s.pk).update(created_at=local(2026, 1, 1, 0, 0))
     deliveries.run_due(local(2026, 11, 26, 9, 1))  # Thursday after 21–25
-    assert set(ReportDelivery.objects.filter(schedule=s).values_list("period", flat=True)) == {"2026-11-P5"}
+    assert set(ReportDelivery.objects.filter(schedule=s, late=False).values_list("period", flat=True)) == {"2026-11-P5"}
+
+
+def test_a_five_day_report_missed_in_an_outage_is_caught_up_once_marked_late(personas):
+    s = ReportSchedule.objects.get(code="five_day")
+    ReportSchedule.objects.filter(pk=s.pk).update(created_at=local(2026, 1, 1, 0, 0))
+    deliveries.run_due(local(2026, 11, 26, 9, 1))  # the worker was down on Monday 23rd, when 16–20 was due
+    deliveries.run_due(local(2026, 11, 26, 9, 2))
+    late = ReportDelivery.objects.filter(schedule=s, period="2026-11-P4")
+    assert late.count() == late.filter(late=True, status="sent").count() == len(deliveries.recipients(s)) > 0
+    assert not ReportDelivery.objects.filter(schedule=s, period="2026-11-P3").exists()  # due 16th: a week before
 
 
 def test_schedule_list_page_query_count_is_pinned(client, personas):
