@@ -257,3 +257,5 @@ COMPANY_NAME = env.str("COMPANY_NAME", default="示例贸易有限公司")
 LOGISTICS_DELIVERY_NOTE_SIZE = env.str("LOGISTICS_DELIVERY_NOTE_SIZE", default="A4")
 # When the daily waybill notice (每日发货物流单通知) goes out on working days, Beijing time
 WAYBILL_NOTICE_AT = env.str("WAYBILL_NOTICE_AT", default="17:00")
+# From which working day of a month the clerks are reminded daily until last month's commission run is approved.
+COMMISSION_REMINDER_WORKDAY = env.int("COMMISSION_REMINDER_WORKDAY", default=3)

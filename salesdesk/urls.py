@@ -35,6 +35,7 @@ urlpatterns = [
     path("reports/schedules/", include("salesdesk.reports.schedule_urls")),
     path("reports/", include("salesdesk.reports.urls")),
     path("team/", include("salesdesk.team.urls")),
+    path("commission/", include("salesdesk.commission.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]
