@@ -50,8 +50,9 @@ Target gate and completion
     Completion = the month's gross amount of the plan's measure (revenue for margin) ÷ the
     salesperson's target for the month (``collection_target`` for a received base, else
     ``sales_target``). Below ``gate_completion`` — or without a target when the plan needs one —
-    the salesperson's own commission is nothing: one ``gate`` item (amount 0) says why. Interest,
-    claw-backs, overdue deductions and the manager override still apply.
+    the salesperson's own commission is nothing: one ``gate`` item (amount 0) says why. The month's
+    own pricing — late interest and the returns/refunds inside its base included — is skipped;
+    write-off claw-backs, overdue deductions and the manager override still apply.
 
 Claw-back (``clawback`` on; off: negative facts and write-offs are ignored)
     Returns, credit notes and refunds are negative facts: they reduce the base of the month they

@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from salesdesk.core import mail as _mail  # noqa: F401  (registers the outbox "mail" handler)
 from salesdesk.core import outbox
-from salesdesk.core.errors import DomainError
+from salesdesk.core.errors import DomainError, InvalidInput
 from salesdesk.core.exports import XLSX_MIME
 from salesdesk.core.lib.workdays import calendar_for
 from salesdesk.core.notifications import notify
@@ -217,12 +217,22 @@ def sweep_stale(now: datetime | None = None) -> int:
 # --- what people do ---------------------------------------------------------------------------
 
 
-def send_now(schedule: ReportSchedule, *, actor, today=None) -> list[ReportDelivery]:
-    """Send the current period to every recipient again, now, as new manual deliveries (a schedule that
-    needs a check only once that period is checked)."""
+def send_now(schedule: ReportSchedule, *, actor, today=None, period: str | None = None) -> list[ReportDelivery]:
+    """Send the current period — or ``period``, a past one of this schedule (a day missed in an outage)
+    — to every recipient again, now, as new manual deliveries (a schedule that needs a check only once
+    that period is checked)."""
     if not can_render(schedule):
         raise DomainError("该报表尚不能发送 / This report cannot be sent yet.", code="not_renderable")
-    key = period_key(current_period(schedule, today or timezone.localdate()))
+    today = today or timezone.localdate()
+    key = period_key(current_period(schedule, today))
+    if period is not None and period != key:
+        try:
+            wanted = period_from_key(period)
+        except ValueError:
+            wanted = None
+        if wanted is None or wanted.kind != current_period(schedule, today).kind or wanted.end > today:
+            raise InvalidInput("期间无效 / Not a past period of this schedule.", code="bad_period")
+        key = period
     if schedule.needs_check and not checks.is_checked(schedule, key):
         raise DomainError("请先核对再发送 / Check the figures before sending.", code="not_checked")
     now = timezone.now()

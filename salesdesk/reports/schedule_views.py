@@ -77,8 +77,8 @@ def schedule_detail(request, pk: int):
 def schedule_send(request, pk: int):
     schedule = get_object_or_404(ReportSchedule, pk=pk)
     try:
-        made = deliveries.send_now(schedule, actor=request.user)
-    except DomainError as exc:
+        made = deliveries.send_now(schedule, actor=request.user, period=request.POST.get("period") or None)
+    except DomainError as exc:  # InvalidInput (a bad period) is one too
         messages.error(request, str(exc))
     else:
         messages.success(request, _("已发送 %(n)d 份。") % {"n": sum(d.status == DeliveryStatus.SENT for d in made)})

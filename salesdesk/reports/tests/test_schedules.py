@@ -3,13 +3,14 @@ crashed sends becoming uncertain, working days, and pinned query counts."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from unittest import mock
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from salesdesk.core.errors import InvalidInput
 from salesdesk.core.models import CalendarDay, OutboxMessage
 from salesdesk.core.testing.queries import query_budget
 from salesdesk.reports import deliveries
@@ -190,3 +191,17 @@ def test_schedule_list_endpoint_query_count_is_pinned(api, personas):
     with query_budget(len(ctx.captured_queries)):
         client.get("/api/v1/reports/schedules")
     assert body["count"] >= len(BUILTINS)
+
+
+def test_send_now_sends_a_missed_past_day_as_manual_deliveries(daily, personas):
+    made = deliveries.send_now(daily, actor=personas["clerk"], today=date(2026, 11, 27), period="2026-11-24")
+
+    assert made and {(d.period, d.manual, d.status) for d in made} == {("2026-11-24", True, "sent")}
+
+
+@pytest.mark.parametrize("period", ["2026-11-30", "2026-11", "2026-13-01", "junk"])
+def test_send_now_refuses_a_future_or_foreign_period_and_writes_nothing(daily, personas, period):
+    with pytest.raises(InvalidInput):
+        deliveries.send_now(daily, actor=personas["clerk"], today=date(2026, 11, 27), period=period)
+
+    assert not ReportDelivery.objects.filter(schedule=daily).exists()
