@@ -12,6 +12,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 ## make run: set up, migrate the SQLite database in var/, load demo data once, start web server + job worker.
 run: setup
 	@mkdir -p var
+	$(PY) manage.py backup --if-exists --label pre-migrate
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --scale demo --if-empty
 	@$(PY) manage.py demo_logins --url http://$(HOST):$(PORT)/

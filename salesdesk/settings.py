@@ -234,6 +234,15 @@ else:
         "consumer": {"workers": 2, "worker_type": "thread"},
     }
 WORKER_DOWN_AFTER_SECONDS = env.int("WORKER_DOWN_AFTER_SECONDS", default=300)
+# Retention (salesdesk/core/retention.py, nightly 03:17): days kept for finished job runs, sent outbox messages,
+# read notifications, the stored copy (body + Excel) of sent report deliveries (the row stays) and axes records.
+RETENTION_DAYS = {
+    "job_runs": env.int("RETENTION_JOB_RUNS_DAYS", default=90),
+    "outbox": env.int("RETENTION_OUTBOX_DAYS", default=90),
+    "notifications": env.int("RETENTION_NOTIFICATIONS_DAYS", default=365),
+    "report_copies": env.int("RETENTION_REPORT_COPIES_DAYS", default=180),
+    "axes": env.int("RETENTION_AXES_DAYS", default=90),
+}
 ADMINS = [("Admin", a) for a in env.list("ADMIN_EMAILS", default=[])]
 
 # --- API ------------------------------------------------------------------------------------
@@ -259,3 +268,7 @@ LOGISTICS_DELIVERY_NOTE_SIZE = env.str("LOGISTICS_DELIVERY_NOTE_SIZE", default="
 WAYBILL_NOTICE_AT = env.str("WAYBILL_NOTICE_AT", default="17:00")
 # From which working day of a month the clerks are reminded daily until last month's commission run is approved.
 COMMISSION_REMINDER_WORKDAY = env.int("COMMISSION_REMINDER_WORKDAY", default=3)
+# Backups (manage.py backup / restore; nightly at 02:30 Beijing time): where, and how many to keep.
+BACKUP_DIR = Path(env.str("BACKUP_DIR", default=str(VAR_DIR / "backups")))
+BACKUP_KEEP_DAILY = env.int("BACKUP_KEEP_DAILY", default=7)
+BACKUP_KEEP_MONTHLY = env.int("BACKUP_KEEP_MONTHLY", default=12)
