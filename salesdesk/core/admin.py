@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from .models import JobRun, Notification, OutboxMessage, WorkerHeartbeat
+from .models import ExportLog, JobRun, Notification, OutboxMessage, WorkerHeartbeat
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -39,3 +39,12 @@ class WorkerHeartbeatAdmin(ReadOnlyAdmin):
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdmin):
     list_display = ("title", "recipient", "created_at", "read_at")
+
+
+@admin.register(ExportLog)
+class ExportLogAdmin(ReadOnlyAdmin):
+    """Who exported what, when and how many rows (R7: the access log of exports)."""
+
+    list_display = ("at", "user", "what", "rows")
+    list_filter = ("what",)
+    search_fields = ("user__username", "what")

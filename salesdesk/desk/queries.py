@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from salesdesk.contracts.queries import expiring
@@ -31,7 +31,7 @@ from salesdesk.orders.queries import unseen_by_finance
 from salesdesk.org.models import User
 from salesdesk.org.roles import Role
 from salesdesk.org.visibility import salesperson_scope
-from salesdesk.reports.models import DeliveryStatus, ReportDelivery, ReportSchedule
+from salesdesk.reports.models import DeliveryStatus, ReportCheck, ReportDelivery, ReportSchedule
 from salesdesk.reports.periods import report_period
 from salesdesk.reports.queries import sales_report
 from salesdesk.reports.schedules import current_period, period_key
@@ -417,30 +417,16 @@ def missed_days(schedule, today: date, week: WorkWeek) -> list[date]:
     return [d for d in days if d.isoformat() not in have]
 
 
-def _report_check_model():
-    """The reports app's ReportCheck (HR total checked, 核对) when it exists."""
-    try:
-        from salesdesk.reports.models import ReportCheck
-    except ImportError:
-        return None
-    return ReportCheck
-
-
 def _hr_check(schedules: dict, today: date) -> dict | None:
-    """Last month's HR total while it is drafted and not yet checked: one query, none until the
-    reports app has its check step (``ReportCheck`` and the ``report_schedule_check`` page)."""
-    check = _report_check_model()
+    """Last month's HR total while it is drafted and not yet checked (one query)."""
     schedule = schedules.get(HR_CODE)
-    if check is None or schedule is None:
+    if schedule is None:
         return None
     key = period_key(report_period("month", today).previous())
-    try:
-        url = reverse("report_schedule_check", args=(schedule.pk, key))
-    except NoReverseMatch:
-        return None
-    checked = check.objects.filter(schedule_id=OuterRef("schedule_id"), period=OuterRef("period"))
+    checked = ReportCheck.objects.filter(schedule_id=OuterRef("schedule_id"), period=OuterRef("period"))
     waiting = (ReportDelivery.objects.filter(schedule=schedule, period=key, manual=False, status=DeliveryStatus.PENDING)
                .exclude(Exists(checked)).exists())
+    url = reverse("report_schedule_check", args=(schedule.pk, key))
     return {"schedule": schedule, "key": key, "url": url} if waiting else None
 
 

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 import time_machine
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from salesdesk.core.lib.workdays import WorkWeek
@@ -18,7 +18,7 @@ from salesdesk.core.models import OutboxMessage
 from salesdesk.core.testing.personas import PASSWORD
 from salesdesk.desk import queries
 from salesdesk.reports import deliveries
-from salesdesk.reports.models import DeliveryStatus, ReportDelivery, ReportSchedule
+from salesdesk.reports.models import DeliveryStatus, ReportCheck, ReportDelivery, ReportSchedule
 
 from . import factories
 
@@ -256,20 +256,8 @@ def test_a_malformed_period_key_is_not_found(as_user, daily):
 # --- the HR total waiting for the clerk's check ----------------------------------------------------------
 
 
-def _check_step():
-    model = queries._report_check_model()
-    try:
-        reverse("report_schedule_check", args=(1, "2026-10"))
-    except NoReverseMatch:
-        return None
-    return model
-
-
 @time_machine.travel(local(2026, 11, 2, 10, 0), tick=False)
 def test_last_months_hr_total_waits_on_the_desk_until_checked(as_user, personas):
-    check = _check_step()
-    if check is None:
-        pytest.skip("the reports app has no HR check step (ReportCheck, report_schedule_check) yet")
     hr = ReportSchedule.objects.get(code="hr_monthly_total")
     factories.delivery(hr, "2026-10", personas["hr"], status="pending")
     client = as_user("clerk")
@@ -277,21 +265,12 @@ def test_last_months_hr_total_waits_on_the_desk_until_checked(as_user, personas)
     html = client.get("/").content.decode()
     assert "上月业绩待核对" in html and reverse("report_schedule_check", args=(hr.pk, "2026-10")) in html
 
-    check.objects.create(schedule=hr, period="2026-10", checked_by=personas["clerk"], checked_at=timezone.now())
+    ReportCheck.objects.create(schedule=hr, period="2026-10", checked_by=personas["clerk"], checked_at=timezone.now())
     assert "上月业绩待核对" not in client.get("/").content.decode()
-
-
-def test_without_the_check_step_the_desk_shows_no_hr_duty(as_user, personas):
-    if _check_step() is not None:
-        pytest.skip("the reports app has its HR check step")
-    assert as_user("clerk").get("/").context["reports"].hr_check is None
-
 
 
 @time_machine.travel(local(2026, 11, 27, 16, 5), tick=False)
 def test_drafts_of_a_schedule_that_needs_a_check_are_not_sent_from_the_desk_before_it(as_user, daily, personas):
-    if not hasattr(ReportSchedule, "needs_check"):
-        pytest.skip("the reports app has no check step yet")
     ReportSchedule.objects.filter(pk=daily.pk).update(needs_check=True)
     _draft(daily, timezone.now())
 
