@@ -32,6 +32,7 @@ from enum import StrEnum
 from typing import IO, Any, NamedTuple
 
 import openpyxl
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -61,6 +62,7 @@ MAX_UNCOMPRESSED = 200 * 1024 * 1024  # declared size of all members of an xlsx
 MAX_RATIO = 100  # uncompressed / compressed, over the whole package
 MAX_ROWS = 20_000  # data rows of one file: a confirmation must finish well within the web timeout
 MAX_COLUMNS = 100
+ROW_SLACK = 50  # title rows above a header (bank statements, ledgers) and blank rows
 PREVIEW_ROWS = 20
 BATCH_SIZE = 500
 CHANGE_REASON = "Excel 导入"
@@ -75,6 +77,7 @@ _HTML = re.compile(r"^\s*<(?:!doctype|html|table|\?xml)", re.I)
 
 class ImportErrorCode(StrEnum):
     EMPTY_FILE = "empty_file"
+    TOO_LARGE = "file_too_large"
     UNSUPPORTED = "unsupported_file"
     EXECUTABLE = "executable"
     ZIP_BOMB = "zip_bomb"
@@ -334,26 +337,67 @@ def check_zip(data: bytes, filename: str) -> None:
         raise _unsupported(filename)
 
 
-def _xlsx_rows(data: bytes, filename: str) -> Iterator[list[Any]]:
+def _too_many_rows(limit: int) -> ImportRefused:
+    return ImportRefused(_("文件超过 %(n)d 行数据，请分批导入") % {"n": limit}, ImportErrorCode.TOO_MANY_ROWS)
+
+
+def check_size(data: bytes, filename: str) -> None:
+    """Refuse a file over the upload limit before anything reads it (the views check the upload
+    too; services called otherwise — the API, jobs, tests — get the same answer)."""
+    limit = settings.MAX_UPLOAD_SIZE
+    if len(data) > limit:
+        raise ImportRefused(
+            _("文件“%(name)s”过大（%(size).1f MB），上限 %(limit)d MB，请分批导入")
+            % {"name": filename, "size": len(data) / (1024 * 1024), "limit": limit // (1024 * 1024)},
+            ImportErrorCode.TOO_LARGE,
+        )
+
+
+def xlsx_sheet_rows(data: bytes, filename: str, max_rows: int = MAX_ROWS + ROW_SLACK) -> Iterator[list[Any]]:
+    """The raw values of the first sheet's rows, blank rows included (so the count is Excel's row
+    number). Behind the zip-bomb check; a sheet declaring more than ``max_rows`` rows is refused
+    before it is read. A formula cell gives its cached value, or — in a file saved by a program
+    that did not compute it — its formula text (``=1/0``), which no column accepts, so the row is
+    named instead of the cell being read as empty."""
     from defusedxml import DefusedXmlException
 
     check_zip(data, filename)
+    books = []
     try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        for data_only in (True, False):
+            books.append(openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=data_only))
     except DefusedXmlException:
         raise ImportRefused(_("文件包含不安全的 XML 内容，已拒绝"), ImportErrorCode.UNREADABLE) from None
     except Exception:  # openpyxl raises many kinds on broken packages
+        for book in books:
+            book.close()
         raise ImportRefused(
             _("无法读取 Excel 文件“%(name)s”，文件可能已损坏或加密") % {"name": filename}, ImportErrorCode.UNREADABLE
         ) from None
+    values_book, formula_book = books
     try:
-        if not book.worksheets:
+        if not values_book.worksheets:
             raise _unsupported(filename)
-        sheet = book.worksheets[0]
+        sheet, formulas = values_book.worksheets[0], formula_book.worksheets[0]
+        try:
+            declared = sheet.max_row or 0
+        except Exception:  # a malformed dimension
+            declared = 0
+        if declared > max_rows:
+            raise _too_many_rows(max_rows - ROW_SLACK)
         # The stored dimension may be wrong (some generators write "A1"): read every row there is.
         # Read-only worksheets yield missing rows as empty ones, so the count is Excel's row number.
         sheet.reset_dimensions()
-        yield from (list(r[:MAX_COLUMNS]) for r in sheet.iter_rows(values_only=True))
+        formulas.reset_dimensions()
+        for number, (values, raw) in enumerate(zip(sheet.iter_rows(values_only=True),
+                                                   formulas.iter_rows(values_only=True), strict=False), start=1):
+            if number > max_rows:
+                raise _too_many_rows(max_rows - ROW_SLACK)
+            row = list(values[:MAX_COLUMNS])
+            for i, value in enumerate(row):
+                if value is None and i < len(raw) and isinstance(raw[i], str) and raw[i].startswith("="):
+                    row[i] = raw[i]
+            yield row
     except (DefusedXmlException, zipfile.BadZipFile, KeyError, ValueError, EOFError) as exc:
         if isinstance(exc, DefusedXmlException):
             raise ImportRefused(_("文件包含不安全的 XML 内容，已拒绝"), ImportErrorCode.UNREADABLE) from None
@@ -361,7 +405,12 @@ def _xlsx_rows(data: bytes, filename: str) -> Iterator[list[Any]]:
             _("无法读取 Excel 文件“%(name)s”，文件可能已损坏") % {"name": filename}, ImportErrorCode.UNREADABLE
         ) from None
     finally:
-        book.close()
+        for book in books:
+            book.close()
+
+
+def _xlsx_rows(data: bytes, filename: str) -> Iterator[list[Any]]:
+    return xlsx_sheet_rows(data, filename)
 
 
 def _xls_rows(data: bytes, filename: str) -> Iterator[list[Any]]:
@@ -377,6 +426,8 @@ def _xls_rows(data: bytes, filename: str) -> Iterator[list[Any]]:
         ) from None
     try:
         sheet = book.sheet_by_index(0)
+        if sheet.nrows > MAX_ROWS + ROW_SLACK:
+            raise _too_many_rows(MAX_ROWS)
         for r in range(sheet.nrows):
             values: list[Any] = []
             for ctype, value in zip(sheet.row_types(r, 0, MAX_COLUMNS), sheet.row_values(r, 0, MAX_COLUMNS),
@@ -423,6 +474,8 @@ def decode_text(data: bytes, filename: str) -> str:
 
 def _csv_rows(data: bytes, filename: str) -> Iterator[list[Any]]:
     text = decode_text(data, filename)
+    if text.count("\n") > MAX_ROWS + ROW_SLACK:
+        raise _too_many_rows(MAX_ROWS)
     first_line = text.split("\n", 1)[0]
     delimiter = max(",\t;", key=first_line.count) if any(d in first_line for d in ",\t;") else ","
     try:
@@ -434,6 +487,7 @@ def _csv_rows(data: bytes, filename: str) -> Iterator[list[Any]]:
 
 def read_rows(data: bytes, filename: str) -> Iterator[tuple[int, list[str]]]:
     """(Excel row number, cell texts) of every non-blank row of the first sheet."""
+    check_size(data, filename)
     kind = _sniff(data, filename)
     rows = {"xlsx": _xlsx_rows, "xls": _xls_rows, "csv": _csv_rows}[kind](data, filename)
     for number, raw in enumerate(rows, start=1):
@@ -859,6 +913,7 @@ def check_file(*, actor, source: bytes | IO[bytes], filename: str = "") -> tuple
     data = _read(source)
     result = ImportResult()
     checker: _Checker | None = None
+    seen_rows: dict[tuple[str, ...], int] = {}
     for number, cells in read_rows(data, filename or "file"):
         if checker is None:
             header = map_header(cells, number)
@@ -866,7 +921,14 @@ def check_file(*, actor, source: bytes | IO[bytes], filename: str = "") -> tuple
             result.ignored_columns = header.ignored
             continue
         if checker.rows >= MAX_ROWS:
-            raise ImportRefused(_("文件超过 %(n)d 行数据，请分批导入") % {"n": MAX_ROWS}, ImportErrorCode.TOO_MANY_ROWS)
+            raise _too_many_rows(MAX_ROWS)
+        signature = tuple(cells)
+        if signature in seen_rows:  # a row pasted twice would add the same contact twice
+            checker.rows += 1
+            checker.errors.append(RowError(number, header.label("name"), _("与第 %(row)d 行完全相同（重复行），请删除")
+                                           % {"row": seen_rows[signature]}))
+            continue
+        seen_rows[signature] = number
         checker.check(number, cells)
     if checker is None:
         raise ImportRefused(_("文件为空，请选择填好数据的 Excel 或 CSV 文件"), ImportErrorCode.EMPTY_FILE)

@@ -87,6 +87,8 @@ _DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})")
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})")
 _MONEY_NOISE = re.compile(r"[\s,，¥￥元]|RMB|CNY", re.I)
 _TOTAL_ROW = re.compile(r"合计|总计|小计|total", re.I)
+_TEXT_LIMITS = (("payer_name", "对方户名", 200), ("payer_account", "对方账号", 50), ("reference", "流水号", 100),
+                ("summary", "摘要", 300))
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -187,6 +189,7 @@ def parse_statement(data: bytes, filename: str) -> ParseResult:
     one without a recognisable header."""
     result = ParseResult()
     columns: dict[str, int] | None = None
+    references: dict[str, int] = {}
     for number, cells in read_rows(data, filename):
         if columns is None:
             if number > HEADER_SEARCH_ROWS:
@@ -194,22 +197,48 @@ def parse_statement(data: bytes, filename: str) -> ParseResult:
             columns = map_header(cells)
             continue
         raw_date = _cell(cells, columns, "date")
-        if not raw_date or _TOTAL_ROW.search(" ".join(cells[:3])):
-            continue  # blank, a totals row or a footer
+        if _TOTAL_ROW.search(" ".join(cells[:3])):
+            continue  # a totals row or a footer
+        if not raw_date:
+            if any(_cell(cells, columns, name) for name in ("amount_in", "amount")):
+                # money without a date (a merged date cell, a line cut from its date): not a footer
+                result.errors.append((number, _("第 %(row)d 行有金额但没有交易日期") % {"row": number}))
+            continue
         on = parse_date(raw_date)
         if on is None:
-            result.errors.append((number, _("“%(value)s”不是日期") % {"value": raw_date}))
+            result.errors.append((number, _("“%(value)s”不是日期") % {"value": raw_date[:50]}))
+            continue
+        if on > timezone.localdate():
+            result.errors.append((number, _("交易日期 %(date)s 晚于今天") % {"date": on.isoformat()}))
             continue
         try:
             amount = _signed_amount(cells, columns)
         except ValueError as exc:
-            result.errors.append((number, _("“%(value)s”不是金额") % {"value": exc.args[0]}))
+            result.errors.append((number, _("“%(value)s”不是金额") % {"value": str(exc.args[0])[:50]}))
+            continue
+        try:
+            money_in = parse_amount(_cell(cells, columns, "amount_in")) if "amount_in" in columns else None
+        except ValueError:
+            money_in = None
+        if money_in is not None and money_in < 0:
+            result.errors.append((number, _("收入金额不能为负数：%(value)s") % {"value": _cell(cells, columns, "amount_in")}))
             continue
         if not amount:
             continue
         if amount < 0:
             result.outgoing += 1
             continue
+        too_long = [label for name, label, limit in _TEXT_LIMITS if len(_cell(cells, columns, name)) > limit]
+        if too_long:
+            result.errors.append((number, _("“%(column)s”内容过长") % {"column": "、".join(too_long)}))
+            continue
+        reference = _cell(cells, columns, "reference")
+        if reference and reference in references:
+            result.errors.append((number, _("流水号“%(ref)s”与第 %(row)d 行重复")
+                                  % {"ref": reference, "row": references[reference]}))
+            continue
+        if reference:
+            references[reference] = number
         result.lines.append(ParsedLine(
             row=number, txn_date=on, amount=quantize_money(amount),
             payer_name=_cell(cells, columns, "payer_name")[:200],
@@ -225,6 +254,13 @@ def parse_statement(data: bytes, filename: str) -> ParseResult:
             ImportErrorCode.NO_HEADER,
         )
     return result
+
+
+def row_summary(errors: Sequence[tuple[int, str]], limit: int = 5) -> str:
+    """"没有可导入的行：第 4 行：…；第 7 行：…" for a file whose every line is wrong."""
+    shown = "；".join(_("第 %(row)d 行：%(message)s") % {"row": row, "message": message} for row, message in errors[:limit])
+    more = _("（另有 %(n)d 处）") % {"n": len(errors) - limit} if len(errors) > limit else ""
+    return _("没有可导入的行：%(rows)s%(more)s") % {"rows": shown, "more": more}
 
 
 def line_keys(lines: Iterable[ParsedLine]) -> list[str]:
@@ -259,6 +295,10 @@ def import_statement(*, actor, data: bytes, filename: str) -> ImportOutcome:
     if not actor.has_perm(perms.CONFIRM_PAYMENT):
         raise PermissionDenied
     parsed = parse_statement(data, filename)
+    if not parsed.lines and not parsed.outgoing:
+        if parsed.errors:
+            raise ImportRefused(row_summary(parsed.errors), ImportErrorCode.NO_ROWS)
+        raise ImportRefused(_("文件中没有流水行（只有表头？）"), ImportErrorCode.NO_ROWS)
     keys = line_keys(parsed.lines)
     with transaction.atomic():
         existing = set(BankStatementLine.objects.filter(line_key__in=keys).values_list("line_key", flat=True))

@@ -346,6 +346,7 @@ def parse_ledger(data: bytes, filename: str) -> LedgerParse:
     Raises ``ImportRefused`` for an unreadable file or one without a recognisable header."""
     result = LedgerParse()
     columns: dict[str, int] | None = None
+    seen: dict[tuple[str, str], int] = {}
     for number, cells in read_rows(data, filename):
         if columns is None:
             if number > HEADER_SEARCH_ROWS:
@@ -353,20 +354,37 @@ def parse_ledger(data: bytes, filename: str) -> LedgerParse:
             columns = map_header(cells)
             continue
         code, name = _cell(cells, columns, "code"), _cell(cells, columns, "name")
-        if not (code or name) or _TOTAL_ROW.search(" ".join(cells[:3])):
-            continue  # blank, a totals row or a footer
+        if _TOTAL_ROW.search(" ".join(cells[:3])):
+            continue  # a totals row or a footer
+        if not (code or name):
+            if any(_cell(cells, columns, k) for k in ("balance", "debit_balance", "credit_balance")):
+                # a balance without its customer (a merged cell, a row cut from its name): not a footer
+                result.errors.append((number, _("第 %(row)d 行有余额但没有客户编码或名称") % {"row": number}))
+            continue
         try:
             balance = _row_balance(cells, columns)
         except ValueError as exc:
-            result.errors.append((number, _("“%(value)s”不是金额") % {"value": exc.args[0]}))
+            result.errors.append((number, _("“%(value)s”不是金额") % {"value": str(exc.args[0])[:50]}))
             continue
-        result.rows.append(LedgerRow(row=number, code=code[:20], name=name[:200], balance=balance))
+        if len(code) > 20 or len(name) > 200:
+            result.errors.append((number, _("客户编码（最多 20 个字符）或客户名称（最多 200 个字）过长")))
+            continue
+        key = ("code", code.upper()) if code else ("name", normalize_company_name(name))
+        if key in seen:
+            result.errors.append((number, _("客户“%(who)s”与第 %(row)d 行重复") % {"who": code or name, "row": seen[key]}))
+            continue
+        seen[key] = number
+        result.rows.append(LedgerRow(row=number, code=code, name=name, balance=balance))
         if len(result.rows) > MAX_ROWS:
             raise ImportRefused(_("文件行数过多（超过 %(n)d 行）") % {"n": MAX_ROWS}, ImportErrorCode.TOO_MANY_ROWS)
     if columns is None:
         raise ImportRefused(_("没有找到表头：请确认文件含“客户编码”或“客户名称”列和“期末余额”列"),
                             ImportErrorCode.NO_HEADER)
     if not result.rows:
+        if result.errors:
+            from .importing import row_summary
+
+            raise ImportRefused(row_summary(result.errors), ImportErrorCode.NO_ROWS)
         raise ImportRefused(_("文件中没有客户余额行"), ImportErrorCode.NO_ROWS)
     return result
 

@@ -10,7 +10,6 @@ a team by code, else by name. All or nothing: any error refuses the whole file."
 from __future__ import annotations
 
 import io
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -19,6 +18,7 @@ from typing import Any
 import openpyxl
 
 from salesdesk.core.errors import InvalidInput
+from salesdesk.core.exports import safe_cell
 from salesdesk.org.models import SalesTeam, User
 from salesdesk.org.roles import Role
 
@@ -27,8 +27,8 @@ from .models import TargetScope
 from .queries import grid
 
 MAX_BYTES = 2 * 1024 * 1024
-MAX_UNCOMPRESSED = 20 * 1024 * 1024
 MAX_ROWS = 2_000
+NOTE_MAX = 200
 CHANGE_REASON = "Excel 导入"
 
 COLUMNS = {  # key → (template header, aliases)
@@ -124,25 +124,25 @@ def _amount(value: Any) -> Decimal:
 
 
 def _rows(data: bytes):
+    """The first sheet's rows through the customer import's guarded reader (zip-bomb ratio, row
+    cap from the sheet's dimension, formulas without a computed value given as their text)."""
+    from salesdesk.customers.importing import ImportRefused as FileRefused
+    from salesdesk.customers.importing import xlsx_sheet_rows
+
+    if not data.strip():
+        raise ImportRefused("文件为空，请选择填好目标的 .xlsx 文件 / The file is empty.")
     if len(data) > MAX_BYTES:
         raise ImportRefused("文件超过 2 MB / The file is larger than 2 MB.")
+    if not data.startswith(b"PK\x03\x04"):
+        raise ImportRefused("无法读取文件，请上传 .xlsx 格式的 Excel 文件（不支持 .xls、CSV 或其他文件） / "
+                            "Not a readable .xlsx file.")
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as package:
-            if sum(info.file_size for info in package.infolist()) > MAX_UNCOMPRESSED:
-                raise ImportRefused("文件解压后过大 / The file expands too much.")
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except ImportRefused:
-        raise
-    except Exception:  # any unreadable upload is the user's problem, not a 500
-        raise ImportRefused("无法读取文件，请上传 .xlsx 格式的 Excel 文件 / Not a readable .xlsx file.") from None
-    try:
-        try:
-            rows = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
-        except Exception:
-            raise ImportRefused("文件内容已损坏，无法读取 / The sheet is corrupt.") from None
-    finally:
-        book.close()
-    return rows
+        return list(xlsx_sheet_rows(data, "file.xlsx", MAX_ROWS + 10))
+    except FileRefused as exc:
+        message = next((str(m) for messages in exc.errors.values() for m in messages), str(exc.message))
+        raise ImportRefused(f"{message} / The file was refused ({exc.code}).") from None
+    except Exception:
+        raise ImportRefused("文件内容已损坏，无法读取 / The sheet is corrupt.") from None
 
 
 def check_file(*, actor, month: date, data: bytes) -> Preview:
@@ -231,7 +231,10 @@ def check_file(*, actor, month: date, data: bytes) -> Preview:
             except ValueError as exc:
                 amounts[key] = None
                 errors.append(f"{label}：{exc}")
-        note = _text(cell("note"))[:200]
+        note = _text(cell("note"))
+        if len(note) > NOTE_MAX:
+            errors.append(f"备注过长（{len(note)} 个字，最多 {NOTE_MAX} 个字）")
+            note = note[:NOTE_MAX]
         if scope is not None and not errors:
             key = (scope, salesperson.pk if salesperson else team.pk if team else None)
             if key in seen:
@@ -280,7 +283,7 @@ def template_workbook(month: date, user) -> bytes:
             "sales_target": row.sales_target, "collection_target": row.collection_target,
             "note": row.note,
         }
-        sheet.append([values[k] for k in keys])
+        sheet.append([safe_cell(values[k]) for k in keys])  # a note "=HYPERLINK(…)" stays text
     for col, width in zip("ABCDEFGH", (8, 14, 12, 10, 12, 16, 14, 24), strict=True):
         sheet.column_dimensions[col].width = width
     sheet.freeze_panes = "A2"
