@@ -11,6 +11,9 @@ ours: it imports only trytond/proteus and the standard library. bench/peer/run.p
         search + read of sale.reporting.customer and sale.reporting.product per period, as the client
         does (one transaction per call with the admin's preference context); prints one JSON object:
         {"customer": {"month": {"ms": median, "runs": [...], "groups": n, "total": "…", "by_key": {code: "…"}}}}.
+    python tryton_side.py serve --config CONF --database DB --runs 5
+        the same timing, one request per stdin line ({"report", "from", "to"}), one answer per stdout line:
+        what run.py uses, to alternate Tryton's and our timings.
 
 Everything it prints besides that JSON goes to stderr."""
 
@@ -31,6 +34,7 @@ FIELDS = {"customer": ["customer", "number", "revenue", "currency"],
           "product": ["product", "number", "revenue", "currency"]}
 MODELS = {"customer": "sale.reporting.customer", "product": "sale.reporting.product"}
 BATCH = 1000
+PRODUCT_BATCH = 40  # trytond checks unique codes with one OR per row: more nests too deep for SQLite
 
 
 def log(*args) -> None:
@@ -146,7 +150,7 @@ def load(args) -> None:
             batch.append({"name": row["name"], "code": row["sku"], "type": "goods", "salable": True,
                           "default_uom": unit.id, "sale_uom": unit.id, "list_price": Decimal(row["price"]),
                           "products": [("create", [{}])]})
-            if len(batch) >= BATCH:
+            if len(batch) >= PRODUCT_BATCH:
                 Template.create(batch)
                 batch = []
         if batch:
@@ -168,7 +172,7 @@ def _load_sales(pool, args, admin_id: int, context: dict, unit_id: int) -> dict:
     with Transaction().start(args.database, admin_id, context=context) as transaction:
         cursor = transaction.connection.cursor()
         company_id = context["company"]
-        cursor.execute("SELECT currency FROM company_company WHERE id = %s" % int(company_id))
+        cursor.execute(f"SELECT currency FROM company_company WHERE id = {int(company_id)}")
         currency_id = cursor.fetchone()[0]
         cursor.execute("SELECT id FROM stock_location WHERE type = 'warehouse' ORDER BY id LIMIT 1")
         warehouse_id = cursor.fetchone()[0]
@@ -220,7 +224,7 @@ def _load_sales(pool, args, admin_id: int, context: dict, unit_id: int) -> dict:
         _bulk_insert(transaction, cursor, "sale_line", line_columns, lines)
         _reset_sequence(transaction, cursor, "sale_sale")
         _reset_sequence(transaction, cursor, "sale_line")
-        if transaction.database.name and _is_postgresql(transaction):
+        if _is_postgresql(transaction):
             cursor.execute("ANALYZE sale_sale")
             cursor.execute("ANALYZE sale_line")
         else:
@@ -231,7 +235,9 @@ def _load_sales(pool, args, admin_id: int, context: dict, unit_id: int) -> dict:
 
 
 def _is_postgresql(transaction) -> bool:
-    return transaction.database.__class__.__module__.startswith("trytond.backend.postgresql")
+    from trytond import backend
+
+    return backend.name == "postgresql"
 
 
 def _bulk_insert(transaction, cursor, table: str, columns: tuple, rows: list) -> None:
@@ -286,37 +292,59 @@ def _check_sales(pool, args, admin_id: int, context: dict) -> None:
 
 
 def time_reports(args) -> None:
-    from trytond.transaction import Transaction
-
     pool = _pool(args.config, args.database)
     admin_id, context = _admin_context(pool, args.database)
-    periods = json.loads(args.periods)
     out: dict = {}
-    for report, model_name in MODELS.items():
+    for report in MODELS:
         if args.only and report not in args.only.split(","):
             continue
-        out[report] = {}
-        for name, (start, end) in periods.items():
-            ctx = dict(context, from_date=dt.date.fromisoformat(start), to_date=dt.date.fromisoformat(end),
-                       period="month")
-
-            def call(ctx=ctx, model_name=model_name, report=report):
-                with Transaction().start(args.database, admin_id, context=ctx, readonly=True):
-                    Model = pool.get(model_name)
-                    ids = [r.id for r in Model.search([])]
-                    return Model.read(ids, FIELDS[report])
-
-            rows = call()  # warm-up
-            times = []
-            for _ in range(args.runs):
-                gc.collect()
-                began = time.perf_counter()
-                rows = call()
-                times.append((time.perf_counter() - began) * 1000)
-            out[report][name] = {"ms": statistics.median(times), "runs": [round(t, 2) for t in times],
-                                 "groups": len(rows), **_keyed(pool, args.database, admin_id, context, report, rows)}
-            log(f"{model_name} {name}: {statistics.median(times):.0f} ms, {len(rows)} groups")
+        out[report] = {name: _time_one(pool, args.database, admin_id, context, report, start, end, args.runs)
+                       for name, (start, end) in json.loads(args.periods).items()}
     print(json.dumps(out))
+
+
+def serve(args) -> None:
+    """One request a line on stdin — {"report": "customer", "from": "2025-06-01", "to": "2025-06-30"} — one
+    JSON answer a line on stdout, so that run.py can time Tryton and ours alternately, side by side."""
+    pool = _pool(args.config, args.database)
+    admin_id, context = _admin_context(pool, args.database)
+    print(json.dumps({"ready": True}), flush=True)
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        req = json.loads(line)
+        answer = _time_one(pool, args.database, admin_id, context, req["report"], req["from"], req["to"], args.runs)
+        print(json.dumps(answer), flush=True)
+
+
+def _time_one(pool, database: str, admin_id: int, context: dict, report: str, start: str, end: str,
+              runs: int) -> dict:
+    from trytond.transaction import Transaction
+
+    model_name = MODELS[report]
+    ctx = dict(context, from_date=dt.date.fromisoformat(start), to_date=dt.date.fromisoformat(end), period="month")
+    searched: list[float] = []
+
+    def call():
+        with Transaction().start(database, admin_id, context=ctx, readonly=True):
+            Model = pool.get(model_name)
+            began = time.perf_counter()
+            ids = [r.id for r in Model.search([])]
+            searched.append((time.perf_counter() - began) * 1000)
+            return Model.read(ids, FIELDS[report])
+
+    rows = call()  # warm-up
+    searched.clear()
+    times = []
+    for _ in range(runs):
+        gc.collect()
+        began = time.perf_counter()
+        rows = call()
+        times.append((time.perf_counter() - began) * 1000)
+    log(f"{model_name} {start}…{end}: {statistics.median(times):.0f} ms, {len(rows)} groups")
+    return {"ms": statistics.median(times), "runs": [round(t, 2) for t in times],
+            "search_ms": round(statistics.median(searched), 2), "groups": len(rows),
+            **_keyed(pool, database, admin_id, context, report, rows)}
 
 
 def _keyed(pool, database: str, admin_id: int, context: dict, report: str, rows: list[dict]) -> dict:
@@ -339,7 +367,7 @@ def _keyed(pool, database: str, admin_id: int, context: dict, report: str, rows:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="tryton_side")
     sub = parser.add_subparsers(dest="command", required=True)
-    for name in ("setup", "load", "time"):
+    for name in ("setup", "load", "time", "serve"):
         p = sub.add_parser(name)
         p.add_argument("--config", required=True)
         p.add_argument("--database", required=True)
@@ -349,11 +377,12 @@ def main(argv: list[str] | None = None) -> int:
         elif name == "load":
             p.add_argument("--dir", required=True)
         else:
-            p.add_argument("--periods", required=True, help='{"month": ["2025-06-01", "2025-06-30"], …}')
+            if name == "time":
+                p.add_argument("--periods", required=True, help='{"month": ["2025-06-01", "2025-06-30"], …}')
+                p.add_argument("--only", default="")
             p.add_argument("--runs", type=int, default=5)
-            p.add_argument("--only", default="")
     args = parser.parse_args(argv)
-    {"setup": setup, "load": load, "time": time_reports}[args.command](args)
+    {"setup": setup, "load": load, "time": time_reports, "serve": serve}[args.command](args)
     return 0
 
 
