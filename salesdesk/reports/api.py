@@ -100,19 +100,26 @@ def _text(value: Decimal | None) -> str | None:
     return None if value is None else f"{value:.4f}"
 
 
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
 def _figures(row: ReportRow, which: str) -> dict[str, Any]:
     f = getattr(row, which)
-    return {"ordered_amount": f.ordered, "shipped_amount": f.shipped, "invoiced_amount": f.invoiced,
-            "received_amount": f.received, "performance_amount": f.measure(row.measure)}
+    return {"ordered_amount": _money(f.ordered), "shipped_amount": _money(f.shipped), "invoiced_amount": _money(f.invoiced),
+            "received_amount": _money(f.received), "performance_amount": _money(f.measure(row.measure))}
 
 
 def row_out(row: ReportRow) -> dict[str, Any]:
+    """One row with money already as text (the API's Money format): serialising thousands of rows then
+    needs no per-value callback."""
+    current = row.current
     return {
-        "key": row.key, "label": row.label, "detail": row.detail, "ordered_amount": row.ordered_amount,
-        "shipped_amount": row.shipped_amount, "invoiced_amount": row.invoiced_amount,
-        "received_amount": row.received_amount, "pending_received_amount": row.pending_received,
-        "new_customers": row.new_customers, "target_amount": row.target, "performance_amount": row.performance,
-        "completion_rate": _text(row.completion_rate), "rank": row.rank,
+        "key": row.key, "label": row.label, "detail": row.detail, "ordered_amount": _money(current.ordered),
+        "shipped_amount": _money(current.shipped), "invoiced_amount": _money(current.invoiced),
+        "received_amount": _money(current.received), "pending_received_amount": _money(row.pending_received),
+        "new_customers": row.new_customers, "target_amount": _money(row.target),
+        "performance_amount": _money(row.performance), "completion_rate": _text(row.completion_rate), "rank": row.rank,
         "previous": _figures(row, "previous"), "last_year": _figures(row, "last_year"),
         "previous_growth_rate": _text(row.previous_growth), "last_year_growth_rate": _text(row.last_year_growth),
     }
@@ -131,9 +138,7 @@ def report_out(report: SalesReport) -> dict[str, Any]:
 
 
 def _json_default(value):
-    if isinstance(value, Decimal):
-        return f"{value:.2f}"  # every Decimal left in report_out() is money: rates are already text
-    if isinstance(value, dt.date):
+    if isinstance(value, dt.date):  # the period's dates; money and rates are text already
         return value.isoformat()
     raise TypeError(f"not serialisable: {type(value).__name__}")
 
