@@ -7,6 +7,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 
 from . import jobs, outbox, retention
 from .backup_tasks import nightly_backup_task  # noqa: F401  (registers the nightly backup, R8)
+from .invariant_tasks import nightly_invariants_task  # noqa: F401  (registers the nightly invariant check, R5)
 
 
 @db_task(retries=2, retry_delay=10)

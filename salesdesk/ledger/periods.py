@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Min
 from django.utils import timezone
 
@@ -49,6 +49,40 @@ def is_locked(day: date) -> bool:
     return Period.objects.filter(period=month_of(day), status=PeriodStatus.LOCKED).exists()
 
 
+def _status_for_write(period: str) -> str | None:
+    """The month's status as a writer that is about to date something in it must see it.
+
+    On PostgreSQL (READ COMMITTED) a plain read lets a write checked before a concurrent
+    :func:`lock_period` commit after it, changing a locked month. So inside a transaction the
+    writer takes a share lock on the month's row (made open if missing): a lock in progress makes
+    the writer wait and then see ``locked``; a lock that comes later waits for the writer to
+    commit. Writers share the lock, so they do not wait for each other. SQLite runs writing
+    transactions one at a time (IMMEDIATE), so a plain read is already exact there."""
+    if connection.vendor != "postgresql" or not connection.in_atomic_block:
+        row = Period.objects.filter(period=period).values_list("status", flat=True).first()
+        return row
+    table = connection.ops.quote_name(Period._meta.db_table)
+    select = f"SELECT status FROM {table} WHERE period = %s FOR SHARE"  # noqa: S608 (names from model metadata)
+    with connection.cursor() as cursor:
+        cursor.execute(select, [period])
+        row = cursor.fetchone()
+        if row is None:  # a month nobody locked yet: make its row so there is something to hold
+            cursor.execute(f"INSERT INTO {table} (period, status, note) VALUES (%s, %s, '') "  # noqa: S608
+                           "ON CONFLICT (period) DO NOTHING", [period, PeriodStatus.OPEN])
+            cursor.execute(select, [period])
+            row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def hold_open(periods) -> set[str]:
+    """PostgreSQL, inside a transaction: share-lock the rows of ``periods`` until commit (see
+    :func:`_status_for_write`) and return those already locked. Elsewhere: an empty set (SQLite's
+    one-writer-at-a-time transactions make the caller's earlier read exact)."""
+    if connection.vendor != "postgresql" or not connection.in_atomic_block:
+        return set()
+    return {p for p in sorted(periods) if _status_for_write(p) == PeriodStatus.LOCKED}
+
+
 def ensure_open(day: date | None, what: str = "单据", *, locked: set[str] | None = None) -> None:
     """Refuse (409 ``period_locked``) to create or change a document dated in a locked month.
     ``locked``: the locked months, when the caller checks many rows (an import) with one query."""
@@ -57,7 +91,7 @@ def ensure_open(day: date | None, what: str = "单据", *, locked: set[str] | No
     if locked is not None:
         refused = month_of(day) in locked
     else:
-        refused = is_locked(day)
+        refused = _status_for_write(month_of(day)) == PeriodStatus.LOCKED
     if refused:
         raise DomainError(
             f"{month_of(day)} 已结账，{what}不能再修改；请在未结账月份做调整 / "
@@ -91,7 +125,9 @@ def accounting_period(day: date, locked: set[str] | None = None) -> str:
     it when that month is locked (``locked``: the locked months, when the caller has them)."""
     period = month_of(day)
     if locked is None:
-        locked = locked_periods(since=period)
+        while _status_for_write(period) == PeriodStatus.LOCKED:  # share-locks each month it passes (PostgreSQL)
+            period = next_month(period)
+        return period
     while period in locked:
         period = next_month(period)
     return period

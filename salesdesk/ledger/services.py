@@ -14,7 +14,7 @@ from salesdesk.core.lib.money import from_fen, from_milli, quantize_money, quant
 
 from .choices import MONEY_KINDS, NEGATIVE_KINDS, FactKind
 from .models import Fact
-from .periods import accounting_period, locked_periods
+from .periods import accounting_period, hold_open, locked_periods
 
 ONE = Decimal(1)
 
@@ -107,6 +107,11 @@ def record(items: Sequence[FactInput], *, actor) -> list[Fact]:
     """Write the facts of one or more events, one per credit share, in the caller's transaction."""
     locked = locked_periods() if items else set()
     facts = [f for item in items for f in _facts_for(item, actor, locked)]
+    # PostgreSQL: keep the months booked into open until commit; one finance locked since the read
+    # above is booked past (or refused, for a fixed period) like any locked month
+    while newly := hold_open({f.period for f in facts}) - locked:
+        locked |= newly
+        facts = [f for item in items for f in _facts_for(item, actor, locked)]
     created = Fact.objects.bulk_create(facts)
     for hook in after_record_hooks:
         hook(created)
