@@ -23,6 +23,8 @@ from django_htmx.http import trigger_client_event
 from salesdesk.core.access import get_for_user
 from salesdesk.core.calendar import next_year_warning
 from salesdesk.core.errors import DomainError
+from salesdesk.core.invariants import latest_result
+from salesdesk.core.models import JobStatus
 from salesdesk.logistics import permissions as logistics_perms
 from salesdesk.logistics import services as logistics_services
 from salesdesk.logistics.forms import DispatchForm
@@ -64,6 +66,16 @@ def _warehouse_duties(user) -> list[queries.Duty]:
     return [queries.planned_shipments(user), queries.shipments_to_track(user)]
 
 
+def invariant_status() -> dict | None:
+    """The last nightly invariant check when it found something: {"at", "summary"}; None when clean
+    or never run (one query)."""
+    run = latest_result()
+    if run is None or run.status == JobStatus.RUNNING or (run.status == JobStatus.SUCCEEDED and run.output.startswith("0 ")):
+        return None
+    text = run.output or run.error or ""
+    return {"at": run.finished_at or run.started_at, "summary": text.splitlines()[0] if text else ""}
+
+
 @login_required
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
@@ -92,6 +104,8 @@ def home(request: HttpRequest) -> HttpResponse:
         context["ranking"] = queries.ranking(user, today)
     if Role.ADMIN in roles:
         context["calendar_warning"] = next_year_warning(user, today)
+    if roles & {Role.CLERK, Role.ADMIN}:  # the nightly consistency check's last result (R5)
+        context["invariants"] = invariant_status()
     context["can_mark_seen"] = user.has_perm(order_perms.MARK_SEEN)
     context["can_dispatch"] = can_dispatch = user.has_perm(logistics_perms.DISPATCH_SHIPMENT)
     planned = context.get("duties", {}).get("planned_shipments")

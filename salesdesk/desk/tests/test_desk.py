@@ -28,11 +28,12 @@ pytestmark = pytest.mark.django_db
 # lookups, the worker heartbeat and the unread count (4). The clerk's duties: two queries each
 # (count, first rows) for ten duties, one for paid-not-shipped orders, six for the overdue
 # receivables (finance.receivables' ledger and the customers shown; fewer while there are none);
-# the scheduled reports: schedules, deliveries, the calendar, the missed days, the HR check (5).
+# the scheduled reports: schedules, deliveries, the calendar, the missed days, the HR check (5); the
+# clerk and the admin: the last invariant check (1).
 # The warehouse: shipments to send off and to track (2 × 2).
-HOME_QUERIES = {"clerk": 39, "sales1": 11, "manager": 15, "gm": 14, "finance": 25, "admin": 7, "hr": 7, "warehouse": 11}
+HOME_QUERIES = {"clerk": 40, "sales1": 11, "manager": 15, "gm": 14, "finance": 25, "admin": 8, "hr": 7, "warehouse": 11}
 # 16:05 with the daily report drafted: the preview (reports.queries.sales_report of the day, 8) on top.
-DRAFT_QUERIES = 47
+DRAFT_QUERIES = 48
 DUTIES = ("unseen_orders", "pending_payments", "answered_today", "released_orders", "planned_shipments", "shipments_to_track",
           "calls_to_make", "overdue_receivables", "promised_today", "invoice_requests", "overdue_tickets", "expiring_contracts")
 
@@ -273,3 +274,15 @@ def test_the_warehouse_sees_shipments_to_send_off_without_prices(as_user, person
     assert response.context["duties"]["planned_shipments"].count == 1
     html = response.content.decode()
     assert 'id="duty-planned_shipments"' in html and "¥" not in html[html.index('id="duty-planned_shipments"'):]
+
+
+def test_the_clerks_desk_shows_the_last_invariant_check_only_when_it_found_something(as_user, personas):
+    from salesdesk.core.models import JobRun, JobStatus
+
+    JobRun.objects.create(name="core.check_invariants", status=JobStatus.SUCCEEDED, output="0 violations")
+    assert "invariant-alert" not in as_user("clerk").get("/").content.decode()
+
+    JobRun.objects.create(name="core.check_invariants", status=JobStatus.SUCCEEDED, output="2 violations\nrollup …")
+    html = as_user("clerk").get("/").content.decode()
+    assert "invariant-alert" in html and "2 violations" in html
+    assert "invariant-alert" not in as_user("sales1").get("/").content.decode()
