@@ -61,6 +61,19 @@ def api(personas):
     return ApiClientFactory(personas)
 
 
+@pytest.fixture
+def as_user(client, personas):
+    """``as_user("clerk")``: the test client, logged in (with a session) as that persona."""
+    from salesdesk.core.testing.personas import PASSWORD
+
+    def login(username):
+        client.logout()
+        assert client.login(username=username, password=PASSWORD)
+        return client
+
+    return login
+
+
 try:  # browser tests: a loaded CI machine needs more than Playwright's default 5 s per assertion
     from playwright.sync_api import expect as _playwright_expect
 

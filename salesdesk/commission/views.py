@@ -35,7 +35,7 @@ from salesdesk.core.listing import ListPage
 from salesdesk.ledger.periods import current_period, previous_month
 from salesdesk.org.models import CompanyProfile
 
-from . import exporting, printing
+from . import exporting, printing, services
 from . import permissions as perms
 from .filters import PlanFilterSet, RunFilterSet
 from .forms import (
@@ -70,12 +70,6 @@ SOURCE_LABELS = {"order": gettext_lazy("订单"), "shipment": gettext_lazy("发�
                  "writeoff": gettext_lazy("坏账核销"), "opening": gettext_lazy("期初余额")}
 
 
-def _services():
-    from . import services  # the runs' writes (C2); imported late so pages load while it is written
-
-    return services
-
-
 def _pk(value) -> int:
     try:
         pk = int(value)
@@ -90,6 +84,17 @@ def _refusal(exc: Exception) -> str:
     return getattr(exc, "message", None) or str(exc) or _("您没有权限执行此操作。")
 
 
+def _act(request: HttpRequest, action, done: str) -> bool:
+    """Run one service call for a button: its refusal (409/422) or ``done`` as the page's message."""
+    try:
+        action()
+    except DomainError as exc:
+        messages.error(request, _refusal(exc))
+        return False
+    messages.success(request, done)
+    return True
+
+
 def _back(request: HttpRequest, default: str) -> HttpResponse:
     target = request.POST.get("next") or ""
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
@@ -101,7 +106,7 @@ def _back(request: HttpRequest, default: str) -> HttpResponse:
 
 
 def visible_lines(user, run: CommissionRun):
-    return (_services().visible_lines(user, run)
+    return (services.visible_lines(user, run)
             .select_related("salesperson__team", "plan", "team_confirmed_by", "created_by")
             .order_by("salesperson__username", "id"))
 
@@ -195,7 +200,7 @@ class RunList(PermissionRequiredMixin, ListPage):
     export_name = "commission.runs"
 
     def base_queryset(self):
-        scope = _services().line_scope(self.request.user, "lines__")
+        scope = services.line_scope(self.request.user, "lines__")
         return CommissionRun.objects.annotate(line_count=Count("lines", filter=scope),
                                               total=Sum("lines__commission_amount", filter=scope))
 
@@ -219,7 +224,7 @@ def run_start(request: HttpRequest) -> HttpResponse:
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
         return redirect("commission_run_list")
     try:
-        run = _services().start_run(actor=request.user, period=form.cleaned_data["period"])
+        run = services.start_run(actor=request.user, period=form.cleaned_data["period"])
     except DomainError as exc:
         messages.error(request, _refusal(exc))
         return redirect("commission_run_list")
@@ -274,12 +279,8 @@ def run_progress(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def run_resume(request: HttpRequest, pk: int) -> HttpResponse:
     run = _get_run(pk)
-    try:
-        _services().resume_run(actor=request.user, run=run)
-    except DomainError as exc:
-        messages.error(request, _refusal(exc))
-    else:
-        messages.success(request, _("已重新开始计算。"))
+    _act(request, lambda: services.resume_run(actor=request.user, run=run),
+         _("已重新开始计算。"))
     return redirect("commission_run_detail", pk=run.pk)
 
 
@@ -288,12 +289,8 @@ def run_resume(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def run_confirm_team(request: HttpRequest, pk: int) -> HttpResponse:
     run = _get_run(pk)
-    try:
-        _services().confirm_team(actor=request.user, run=run)
-    except DomainError as exc:
-        messages.error(request, _refusal(exc))
-    else:
-        messages.success(request, _("已确认本团队的提成。"))
+    _act(request, lambda: services.confirm_team(actor=request.user, run=run),
+         _("已确认本团队的提成。"))
     return redirect("commission_run_detail", pk=run.pk)
 
 
@@ -304,12 +301,8 @@ def run_approve(request: HttpRequest, pk: int) -> HttpResponse:
     """The GM approves (locks) the run; without finance's month lock the service refuses (409),
     and the refusal is shown."""
     run = _get_run(pk)
-    try:
-        _services().approve_run(actor=request.user, run=run)
-    except DomainError as exc:
-        messages.error(request, _refusal(exc))
-    else:
-        messages.success(request, _("%(period)s 的提成已批准。") % {"period": run.period})
+    _act(request, lambda: services.approve_run(actor=request.user, run=run),
+         _("%(period)s 的提成已批准。") % {"period": run.period})
     return redirect("commission_run_detail", pk=run.pk)
 
 
@@ -325,7 +318,7 @@ def adjustment_create(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            _services().add_adjustment(actor=request.user, run=run, salesperson=data["salesperson"],
+            services.add_adjustment(actor=request.user, run=run, salesperson=data["salesperson"],
                                        amount=data["amount"], reason=data["reason"])
         except DomainError as exc:
             add_domain_error(form, exc)
@@ -424,12 +417,8 @@ def line_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def line_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     line = _get_line(request.user, pk)
-    try:
-        _services().confirm_line(actor=request.user, line=line)
-    except DomainError as exc:
-        messages.error(request, _refusal(exc))
-    else:
-        messages.success(request, _("已确认提成。"))
+    _act(request, lambda: services.confirm_line(actor=request.user, line=line),
+         _("已确认提成。"))
     return _back(request, reverse("commission_line_detail", args=[line.pk]))
 
 
@@ -442,12 +431,8 @@ def line_dispute(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("请说明异议。"))
         return redirect("commission_line_detail", pk=line.pk)
-    try:
-        _services().dispute_line(actor=request.user, line=line, reason=form.cleaned_data["reason"])
-    except DomainError as exc:
-        messages.error(request, _refusal(exc))
-    else:
-        messages.success(request, _("已提出异议，内勤会核对后处理。"))
+    _act(request, lambda: services.dispute_line(actor=request.user, line=line, reason=form.cleaned_data["reason"]),
+         _("已提出异议，内勤会核对后处理。"))
     return redirect("commission_line_detail", pk=line.pk)
 
 

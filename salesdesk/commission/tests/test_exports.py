@@ -10,7 +10,6 @@ import openpyxl
 import pytest
 
 from salesdesk.core.models import ExportLog
-from salesdesk.core.testing.personas import PASSWORD
 
 from .run_factories import draft, month_with_money
 
@@ -23,16 +22,6 @@ PERIOD = "2026-10"
 def run(personas):
     month_with_money(personas, PERIOD)
     return draft(personas, PERIOD)
-
-
-@pytest.fixture
-def as_user(client, personas):
-    def login(username):
-        client.logout()
-        assert client.login(username=username, password=PASSWORD)
-        return client
-
-    return login
 
 
 def _book(response) -> openpyxl.Workbook:

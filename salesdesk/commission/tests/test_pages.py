@@ -18,7 +18,6 @@ from salesdesk.commission.models import (
     PlanAssignment,
     RunStatus,
 )
-from salesdesk.core.testing.personas import PASSWORD
 from salesdesk.core.testing.queries import query_budget
 from salesdesk.ledger.periods import current_period, previous_month
 
@@ -29,16 +28,6 @@ pytestmark = pytest.mark.django_db
 
 D = Decimal
 PERIOD = "2026-10"
-
-
-@pytest.fixture
-def as_user(client, personas):
-    def login(username):
-        client.logout()
-        assert client.login(username=username, password=PASSWORD)
-        return client
-
-    return login
 
 
 def _warm(client, url):

@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from salesdesk.core.jobs import beat
 from salesdesk.core.models import CalendarDay
-from salesdesk.core.testing.personas import PASSWORD
 from salesdesk.core.testing.queries import query_budget
 from salesdesk.logistics.models import CallTask
 from salesdesk.orders.models import Order
@@ -36,16 +35,6 @@ HOME_QUERIES = {"clerk": 40, "sales1": 11, "manager": 15, "gm": 14, "finance": 2
 DRAFT_QUERIES = 48
 DUTIES = ("unseen_orders", "pending_payments", "answered_today", "released_orders", "planned_shipments", "shipments_to_track",
           "calls_to_make", "overdue_receivables", "promised_today", "invoice_requests", "overdue_tickets", "expiring_contracts")
-
-
-@pytest.fixture
-def as_user(client, personas):
-    def login(username):
-        client.logout()
-        assert client.login(username=username, password=PASSWORD)
-        return client
-
-    return login
 
 
 @pytest.mark.parametrize("username", list(HOME_QUERIES))

@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from salesdesk.core.lib.workdays import WorkWeek
 from salesdesk.core.models import OutboxMessage
-from salesdesk.core.testing.personas import PASSWORD
 from salesdesk.desk import queries
 from salesdesk.reports import deliveries
 from salesdesk.reports.models import DeliveryStatus, ReportCheck, ReportDelivery, ReportSchedule
@@ -29,16 +28,6 @@ FRIDAY = date(2026, 11, 27)
 
 def local(*args) -> datetime:
     return timezone.make_aware(datetime(*args))
-
-
-@pytest.fixture
-def as_user(client, personas):
-    def login(username):
-        client.logout()
-        assert client.login(username=username, password=PASSWORD)
-        return client
-
-    return login
 
 
 @pytest.fixture
