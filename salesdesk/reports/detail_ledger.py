@@ -22,14 +22,16 @@ import secrets
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 
 from django.conf import settings
 from django.db.models import BigIntegerField, Case, F, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import get_language
 
 from salesdesk.core.lib.money import from_fen, to_fen
 from salesdesk.ledger.choices import FactKind
@@ -165,10 +167,14 @@ class LedgerRow:
     source_kind: str
     source_id: int
     document: str
-    url: str | None
     debit: Decimal
     credit: Decimal
     balance: Decimal
+
+    @cached_property
+    def url(self) -> str | None:
+        """The source document's page (reversed only when shown: an export of a million rows needs none)."""
+        return source_url(self.source_kind, self.source_id)
 
     def values(self) -> list:
         return [self.date, self.customer_code, self.customer, self.salesperson, self.product_sku, self.product,
@@ -184,6 +190,16 @@ def unit_price(amount: Decimal, quantity: Decimal | None) -> Decimal | None:
 
 
 KIND_LABELS = dict(FactKind.choices)
+_kind_labels: dict[tuple[str | None, str], str] = {}
+
+
+def _kind_label(kind: str) -> str:
+    """The kind's label in the active language (translated once per language, not once per row)."""
+    key = (get_language(), kind)
+    label = _kind_labels.get(key)
+    if label is None:
+        label = _kind_labels[key] = str(KIND_LABELS.get(kind, kind))
+    return label
 
 
 def _document_numbers(keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], str]:
@@ -224,9 +240,9 @@ def _row(fact: Fact, balance_fen: int, numbers: dict) -> LedgerRow:
         product_id=fact.product_id, product_sku=fact.product.sku if fact.product_id else "",
         product=fact.product.name if fact.product_id else "", quantity=fact.quantity,
         unit_price=unit_price(fact.amount, fact.quantity), amount=fact.amount, tax=fact.tax, kind=fact.kind,
-        kind_label=str(KIND_LABELS.get(fact.kind, fact.kind)), source_kind=fact.source_kind, source_id=fact.source_id,
+        kind_label=_kind_label(fact.kind), source_kind=fact.source_kind, source_id=fact.source_id,
         document=numbers.get(key) or f"{SOURCE_LABELS.get(fact.source_kind, fact.source_kind)} #{fact.source_id}",
-        url=source_url(*key), debit=from_fen(d) if d > 0 else ZERO, credit=from_fen(-d) if d < 0 else ZERO,
+        debit=from_fen(d) if d > 0 else ZERO, credit=from_fen(-d) if d < 0 else ZERO,
         balance=from_fen(balance_fen),
     )
 
@@ -292,22 +308,77 @@ def iter_rows(user, f: LedgerFilter) -> Iterator[LedgerRow]:
         if f.kind:
             shown &= Q(kind=f.kind)
         scope = scope.filter(shown | Q(kind__in=BALANCE_KINDS))
-    batch: list[Fact] = []
+    batch: list[_Light] = []
+    names = _Names()
 
     def flush() -> Iterator[LedgerRow]:
+        names.attach(batch)
         numbers = _document_numbers((x.source_kind, x.source_id) for x in batch if _shown(x, f))
         for x in batch:
             balances[x.customer_id] += delta_fen(x.kind, to_fen(x.amount))
             if _shown(x, f):
                 yield _row(x, balances[x.customer_id], numbers)
 
-    for fact in _fields(scope.order_by("business_date", "id")).iterator(chunk_size=BATCH):
-        batch.append(fact)
+    # Plain tuples, not a model instance per fact and per join: the customer, salesperson and product
+    # of each batch are read once each (one query per batch, the small ones kept across batches).
+    for values in scope.order_by("business_date", "id").values_list(*_Light.__slots__[:11]).iterator(chunk_size=BATCH):
+        batch.append(_Light(*values))
         if len(batch) >= BATCH:
             yield from flush()
             batch = []
     if batch:
         yield from flush()
+
+
+@dataclass(slots=True)
+class _Light:
+    """What ``_row`` reads of a fact, for the export's stream."""
+
+    id: int
+    business_date: date
+    customer_id: int
+    salesperson_id: int | None
+    product_id: int | None
+    quantity: Decimal | None
+    amount: Decimal
+    tax: Decimal
+    kind: str
+    source_kind: str
+    source_id: int
+    customer: object = None
+    salesperson: object = None
+    product: object = None
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+class _Names:
+    """Customers (per batch), salespeople and products (kept: there are few) of the exported facts."""
+
+    def __init__(self):
+        self.salespeople: dict[int, object] = {}
+        self.products: dict[int, object] = {}
+
+    def attach(self, batch: list[_Light]) -> None:
+        from salesdesk.catalog.models import Product
+        from salesdesk.customers.models import Customer
+        from salesdesk.org.models import User
+
+        customers = {c.pk: c for c in Customer._base_manager.filter(pk__in={x.customer_id for x in batch})
+                     .only("code", "name")}
+        missing = {x.salesperson_id for x in batch if x.salesperson_id and x.salesperson_id not in self.salespeople}
+        if missing:
+            self.salespeople.update((u.pk, u) for u in User._base_manager.filter(pk__in=missing).only(
+                "username", "name", "first_name", "last_name"))
+        missing = {x.product_id for x in batch if x.product_id and x.product_id not in self.products}
+        if missing:
+            self.products.update((p.pk, p) for p in Product._base_manager.filter(pk__in=missing).only("sku", "name"))
+        for x in batch:
+            x.customer = customers[x.customer_id]
+            x.salesperson = self.salespeople.get(x.salesperson_id) if x.salesperson_id else None
+            x.product = self.products.get(x.product_id) if x.product_id else None
 
 
 def _shown(fact: Fact, f: LedgerFilter) -> bool:
@@ -318,46 +389,49 @@ def _shown(fact: Fact, f: LedgerFilter) -> bool:
 
 
 def write_workbook(target, rows: Iterable[LedgerRow], *, title: str, exported_by: str, progress=None) -> int:
-    """Write the ledger with openpyxl in write-only mode (flat memory however big): a title line,
-    the frozen header, the rows. ``target`` is a path or a binary file. Returns the row count."""
-    import openpyxl
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font, PatternFill
+    """Write the ledger with XlsxWriter in constant-memory mode (flat memory however big, rows
+    streamed to disk as they come): a title line, the frozen header, the rows. ``target`` is a path
+    or a binary file. Returns the row count."""
+    import xlsxwriter
 
     from salesdesk.core.exports import safe_cell
 
-    book = openpyxl.Workbook(write_only=True)
-    sheet = book.create_sheet("销售明细账")
-    sheet.freeze_panes = "A3"
-    for col, width in zip("ABCDEFGHIJKLMNO", (11, 12, 28, 10, 12, 22, 10, 12, 14, 12, 8, 18, 14, 14, 14), strict=True):
-        sheet.column_dimensions[col].width = width
-    sheet.append([title + " · 导出人 / exported by: " + exported_by])
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="E7EEF7")
-    header = []
-    for text in HEADERS:
-        cell = WriteOnlyCell(sheet, value=text)
-        cell.font, cell.fill = bold, fill
-        header.append(cell)
-    sheet.append(header)
-    count = 0
+    book = xlsxwriter.Workbook(target, {"constant_memory": True, "in_memory": False, "strings_to_numbers": False,
+                                        "strings_to_formulas": False, "strings_to_urls": False})
+    sheet = book.add_worksheet("销售明细账")
+    sheet.freeze_panes(2, 0)  # A3
+    for col, width in enumerate((11, 12, 28, 10, 12, 22, 10, 12, 14, 12, 8, 18, 14, 14, 14)):
+        sheet.set_column(col, col, width)
+    sheet.write_string(0, 0, title + " · 导出人 / exported by: " + exported_by)
+    bold = book.add_format({"bold": True, "bg_color": "#E7EEF7", "pattern": 1})
+    for col, text in enumerate(HEADERS):
+        sheet.write_string(1, col, text, bold)
+    day = book.add_format({"num_format": "yyyy-mm-dd"})
+    money = book.add_format({"num_format": "#,##0.00"})
+    price = book.add_format({"num_format": "#,##0.00####"})
+    write_number, write_string, write_datetime = sheet.write_number, sheet.write_string, sheet.write_datetime
+    combine, midnight = datetime.combine, datetime.min.time()
+    r = 2
     for row in rows:
-        values = []
         for i, v in enumerate(row.values()):
-            if isinstance(v, str):
-                v = safe_cell(v)
-            cell = WriteOnlyCell(sheet, value=v)
+            if v is None:
+                continue
             if i == 0:
-                cell.number_format = "yyyy-mm-dd"
+                write_datetime(r, 0, combine(v, midnight), day)
             elif isinstance(v, Decimal):
-                cell.number_format = "#,##0.00" if i != 7 else "#,##0.00####"
-            values.append(cell)
-        sheet.append(values)
-        count += 1
-        if progress and count % BATCH == 0:
-            progress(count)
-    book.save(target)
-    return count
+                write_number(r, i, float(v), money if i != 7 else price)
+            elif isinstance(v, str):
+                if v:
+                    write_string(r, i, safe_cell(v))
+            elif isinstance(v, int | float):
+                write_number(r, i, v)
+            else:
+                write_string(r, i, str(v))
+        r += 1
+        if progress and (r - 2) % BATCH == 0:
+            progress(r - 2)
+    book.close()
+    return r - 2
 
 
 def export_folder() -> Path:
