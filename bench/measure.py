@@ -13,6 +13,11 @@ import traceback
 
 MEASURES = {  # id → module with ``measures(target, quick=…) -> list[Result]``
     "P1": "bench.measures.p1_reports",
+    "P2": "bench.measures.p2_receivables",
+    "P3": "bench.measures.p3_pages",
+    "P4": "bench.measures.p4_import",
+    "P5": "bench.measures.p5_export",
+    "P6": "bench.measures.p6_daily_report",
     "P7": "bench.peer.run",
 }
 

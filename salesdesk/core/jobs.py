@@ -87,9 +87,14 @@ def worker_down_since(name: str = "worker") -> datetime | None:
 
 def alert_worker_down(last_seen: datetime, name: str = "worker") -> bool:
     """Mail the administrators once per outage. Sent directly: the outbox needs the worker."""
-    claimed = WorkerHeartbeat.objects.filter(
+    unalerted = WorkerHeartbeat.objects.filter(
         Q(down_alerted_at__isnull=True) | Q(down_alerted_at__lt=last_seen), name=name
-    ).update(down_alerted_at=timezone.now())
+    )
+    # Every page asks while the worker is down: read first, so only the one claiming request
+    # writes (an UPDATE on each page view took SQLite's write lock even when it matched nothing).
+    if not unalerted.exists():
+        return False
+    claimed = unalerted.update(down_alerted_at=timezone.now())
     if not claimed:
         return False
     User = get_user_model()
