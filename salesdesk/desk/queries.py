@@ -10,13 +10,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
 
 from salesdesk.contracts.queries import expiring
-from salesdesk.core.fields import MoneyField
 from salesdesk.core.lib.workdays import WorkWeek, calendar_for
 from salesdesk.customers.models import Customer, Ticket
 from salesdesk.finance.choices import InvoiceRequestStatus, PaymentStatus
@@ -110,20 +108,28 @@ class ReleasedOrder:
 
 
 def released_orders(user) -> Duty:
-    """Open orders whose confirmed money covers more than their shipments so far (款已到，待发货):
-    each open order with its allocated money and its non-cancelled shipments' value, in one query."""
-    money = (Allocation.objects.filter(order_id=OuterRef("pk")).order_by().values("order_id")
-             .annotate(s=Sum("amount")).values("s"))
-    goods = (Shipment.objects.filter(order_id=OuterRef("pk"), status__in=COUNTS_FOR_GATE).order_by()
-             .values("order_id").annotate(s=Sum("value")).values("s"))
-    orders = (Order.objects.visible_to(user)
-              .filter(status__in=[OrderStatus.SUBMITTED, OrderStatus.PARTIALLY_SHIPPED])
-              .annotate(paid=Coalesce(Subquery(money), 0, output_field=MoneyField()),
-                        shipped=Coalesce(Subquery(goods), 0, output_field=MoneyField()))
-              .filter(paid__gt=F("shipped"), shipped__lt=F("total"))
-              .select_related("customer", "salesperson").order_by("order_date", "id"))
-    ready = [ReleasedOrder(o, o.paid, o.shipped) for o in orders]
-    return Duty("released_orders", len(ready), ready[:SHOWN], sum((r.covered for r in ready), ZERO))
+    """Open orders whose confirmed money covers more than their shipments so far (款已到，待发货).
+
+    Money and shipments are summed per order in two GROUP BY queries over the open orders that have
+    money at all, compared here, and only the rows shown are read as objects: with correlated
+    subqueries in the WHERE clause a busy book (16k such orders) took seconds."""
+    open_orders = Order.objects.visible_to(user).filter(status__in=[OrderStatus.SUBMITTED,
+                                                                    OrderStatus.PARTIALLY_SHIPPED])
+    with_money = open_orders.filter(pk__in=Allocation.objects.values("order_id"))
+    paid = dict(Allocation.objects.filter(order__in=with_money.values("pk")).order_by().values("order_id")
+                .annotate(s=Sum("amount")).values_list("order_id", "s"))
+    shipped = dict(Shipment.objects.filter(order__in=with_money.values("pk"), status__in=COUNTS_FOR_GATE).order_by()
+                   .values("order_id").annotate(s=Sum("value")).values_list("order_id", "s"))
+    ready: list[tuple[date, int, Decimal, Decimal]] = []
+    for pk, total, order_date in with_money.order_by().values_list("pk", "total", "order_date"):
+        got, sent = paid.get(pk) or ZERO, shipped.get(pk) or ZERO
+        if got > sent and sent < total:
+            ready.append((order_date, pk, got, sent))
+    ready.sort()
+    first = [pk for _, pk, _, _ in ready[:SHOWN]]
+    by_pk = Order.objects.select_related("customer", "salesperson").in_bulk(first)
+    rows = [ReleasedOrder(by_pk[pk], got, sent) for _, pk, got, sent in ready[:SHOWN]]
+    return Duty("released_orders", len(ready), rows, sum((got - sent for _, _, got, sent in ready), ZERO))
 
 
 def planned_shipments(user) -> Duty:
