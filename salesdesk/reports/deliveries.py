@@ -89,9 +89,10 @@ def render_sales(schedule: ReportSchedule, period: ReportPeriod, recipient) -> d
 
 
 RENDERERS = {"sales": render_sales, "hr_total": renderers.render_hr_total,  # report kind → renderer
-             "contract_summary": renderers.render_contract_summary, "waybill": renderers.render_waybill}
+             "contract_summary": renderers.render_contract_summary, "waybill": renderers.render_waybill,
+             "overdue": renderers.render_overdue}
 # report kind → (schedule, period, users) → the users who get a delivery of that period at all
-RECIPIENT_FILTERS = {"waybill": renderers.waybill_recipients}
+RECIPIENT_FILTERS = {"waybill": renderers.waybill_recipients, "overdue": renderers.overdue_recipients}
 
 
 def can_render(schedule: ReportSchedule) -> bool:

@@ -21,6 +21,7 @@ class ReportKind(models.TextChoices):
     HR_TOTAL = "hr_total", _("月度业绩汇总（人事）")
     CONTRACT_SUMMARY = "contract_summary", _("合同汇总")
     WAYBILL = "waybill", _("运单通知")
+    OVERDUE = "overdue", _("逾期应收提醒")
 
 
 class PeriodRule(models.TextChoices):

@@ -8,7 +8,9 @@ outbox.
   workbook), grouped as the schedule says;
 - ``waybill``: the day's waybills the recipient answers for (logistics.notices), without prices for
   those who may not see them. :func:`waybill_recipients` keeps only the people with at least one
-  waybill that day, so the others get no delivery at all."""
+  waybill that day, so the others get no delivery at all;
+- ``overdue``: the receivables past due that day the recipient may see (finance.receivables), HTML +
+  Excel; :func:`overdue_recipients` keeps only the people with at least one."""
 
 from __future__ import annotations
 
@@ -22,8 +24,10 @@ from django.utils import timezone
 from salesdesk.contracts import exporting as contract_exporting
 from salesdesk.contracts import queries as contract_queries
 from salesdesk.core.exports import XLSX_MIME, safe_cell
+from salesdesk.finance.receivables import hydrate, open_items, visible_open_items
 from salesdesk.logistics import notices
 from salesdesk.org.models import CompanyProfile
+from salesdesk.org.visibility import salesperson_scope
 
 from . import checks
 from .exporting import MEASURE_LABELS
@@ -143,3 +147,81 @@ def waybill_recipients(schedule, period: ReportPeriod, users: list) -> list:
     """Only the people with at least one waybill in the day's notice get a delivery."""
     responsible = notices.responsible_ids(period.start, at=schedule.send_at)
     return [u for u in users if u.pk in responsible]
+
+
+# --- overdue receivables -------------------------------------------------------------------------------
+
+OVERDUE_COLUMNS = [("客户", "text"), ("业务员", "text"), ("单据号", "text"), ("订单", "text"), ("发货日期", "text"),
+                   ("到期日", "text"), ("逾期天数", "int"), ("应收金额", "money"), ("未收金额", "money")]
+
+
+def overdue_items(recipient, day) -> list:
+    """The receivables past due on ``day`` that the recipient may see, longest overdue first."""
+    items = hydrate(visible_open_items(recipient, as_of=day, overdue=True))
+    items.sort(key=lambda i: (-(i.days_past_due or 0), i.receivable.customer.name, i.receivable.pk))
+    return items
+
+
+def _overdue_values(item) -> list:
+    r = item.receivable
+    owner = r.customer.salesperson
+    return [r.customer.name, owner.display_name if owner else "", r.number, r.order.number if r.order_id else "",
+            f"{r.shipped_on:%Y-%m-%d}", f"{r.due_on:%Y-%m-%d}" if r.due_on else "", item.days_past_due or 0, r.amount,
+            item.open_amount]
+
+
+def overdue_workbook(day, items: list, *, company: str, exported_by: str) -> bytes:
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
+    sheet = book.add_worksheet("逾期应收")
+    head = book.add_format({"bold": True, "bg_color": "#E7EEF7", "border": 1})
+    fmt = {"text": book.add_format({"border": 1}), "int": book.add_format({"border": 1, "num_format": "0"}),
+           "money": book.add_format({"border": 1, "num_format": "#,##0.00"})}
+    sheet.write_string(0, 0, f"{company} 逾期应收提醒 {day:%Y-%m-%d}（收件人：{exported_by}）")
+    for col, (name, _) in enumerate(OVERDUE_COLUMNS):
+        sheet.write_string(2, col, name, head)
+    for row, item in enumerate(items, start=3):
+        for col, ((_, kind), value) in enumerate(zip(OVERDUE_COLUMNS, _overdue_values(item), strict=True)):
+            if kind == "text":
+                sheet.write_string(row, col, safe_cell(value), fmt[kind])
+            else:
+                sheet.write_number(row, col, float(value), fmt[kind])
+    sheet.freeze_panes(3, 0)
+    sheet.set_column(0, 0, 28)
+    sheet.set_column(1, 8, 13)
+    book.close()
+    return buffer.getvalue()
+
+
+def render_overdue(schedule, period: ReportPeriod, recipient) -> dict:
+    """The receivables past due on the day, under the recipient's visibility (a salesperson: their
+    customers'; a manager: the team's; the clerk: all), with what is still open."""
+    day = period.start
+    items = overdue_items(recipient, day)
+    company = CompanyProfile.current().name
+    total = sum((i.open_amount for i in items), Decimal("0.00"))
+    title = f"逾期应收提醒 {day:%Y-%m-%d}"
+    context = {"title": title, "company": company, "recipient": recipient, "total": total,
+               "rows": [_overdue_values(i) for i in items]}
+    out = {"subject": f"{company} {title}（{len(items)} 笔，未收 ¥{total:,.2f}）",
+           "html": render_to_string("reports/schedules/mail_overdue.html", context),
+           "text": render_to_string("reports/schedules/mail_overdue.txt", context), "attachments": []}
+    if schedule.attach_excel:
+        content = overdue_workbook(day, items, company=company, exported_by=recipient.display_name)
+        out["attachments"].append((f"逾期应收-{day:%Y%m%d}-{recipient.display_name}.xlsx", content, XLSX_MIME))
+    return out
+
+
+def overdue_recipients(schedule, period: ReportPeriod, users: list) -> list:
+    """Only the people who can see at least one overdue receivable that day get a reminder (one
+    ledger build for all of them)."""
+    items = [i for i in open_items(as_of=period.start, with_related=False) if i.overdue]
+    if not items:
+        return []
+    owners = {i.receivable.owner_id for i in items} | {i.receivable.salesperson_id for i in items}
+    keep = []
+    for user in users:
+        scope = salesperson_scope(user)
+        if scope is None or scope & owners:
+            keep.append(user)
+    return keep

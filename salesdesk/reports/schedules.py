@@ -148,6 +148,9 @@ BUILTINS: dict[str, dict] = {
                                        send_at=time(9, 30), recipient_roles=ROLES_GM_FINANCE, group_by="customer"),
     "waybill_daily": dict(name="每日运单通知", report_kind="waybill", period_rule="daily", send_at=time(17, 0),
                           recipient_roles=WAYBILL_ROLES, group_by="customer", attach_excel=False),
+    # each working-day morning, the receivables past due to those who answer for them (nothing → no mail)
+    "overdue_receivables": dict(name="逾期应收提醒", report_kind="overdue", period_rule="daily", send_at=time(9, 0),
+                                recipient_roles=["salesperson", "sales_manager", "clerk"], group_by="customer"),
 }
 
 

@@ -141,3 +141,53 @@ def test_waybill_recipients_drop_people_without_waybills(personas):
     kept = renderers.waybill_recipients(schedule, period_from_key("2026-11-27"), everyone)
 
     assert {u.username for u in everyone} >= {"sales1", "manager", "warehouse"} and kept == []
+
+
+# --- overdue receivables ------------------------------------------------------------------------------------
+
+NOV_27 = timezone.make_aware(datetime(2026, 11, 27, 9, 0))
+
+
+@pytest.fixture
+def overdue(personas):
+    from salesdesk.commission.tests.factories import receivable
+
+    mine = CustomerFactory(salesperson=personas["sales1"], name="逾期甲公司")
+    theirs = CustomerFactory(salesperson=personas["sales2"], name="逾期乙公司")
+    receivable(mine, "1200.00", date(2026, 9, 1))  # due 10-01: 57 days past due on 11-27
+    receivable(theirs, "800.00", date(2026, 10, 1))  # due 10-31
+    receivable(mine, "500.00", date(2026, 11, 20))  # not yet due
+    return mine, theirs
+
+
+def test_overdue_reminder_goes_only_to_people_who_see_an_overdue_receivable(overdue, personas):
+    schedule = ReportSchedule.objects.get(code="overdue_receivables")
+
+    made = deliveries.plan_deliveries(schedule, "2026-11-27", now=NOV_27)
+
+    assert {d.recipient.username for d in made} == {"sales1", "sales2", "manager", "clerk"}  # not sales3
+
+
+def test_overdue_reminder_for_a_salesperson_lists_only_their_overdue_items(overdue, personas):
+    schedule = ReportSchedule.objects.get(code="overdue_receivables")
+
+    out = renderers.render_overdue(schedule, period_from_key("2026-11-27"), personas["sales1"])
+
+    sheet = openpyxl.load_workbook(io.BytesIO(out["attachments"][0][1])).active
+    rows = [list(r) for r in sheet.iter_rows(min_row=4, values_only=True)]
+    assert [(r[0], r[6], money(r[8])) for r in rows] == [("逾期甲公司", 57, money("1200.00"))]
+    assert "逾期乙公司" not in out["html"] and "1 笔" in out["subject"]
+
+
+def test_overdue_reminder_for_the_clerk_totals_every_overdue_item(overdue, personas):
+    schedule = ReportSchedule.objects.get(code="overdue_receivables")
+
+    out = renderers.render_overdue(schedule, period_from_key("2026-11-27"), personas["clerk"])
+
+    assert "2 笔" in out["subject"] and "¥2,000.00" in out["subject"]
+
+
+def test_no_overdue_receivable_means_no_reminder(personas):
+    schedule = ReportSchedule.objects.get(code="overdue_receivables")
+
+    assert deliveries.plan_deliveries(schedule, "2026-11-27", now=NOV_27) == []
