@@ -268,6 +268,18 @@ def resend(delivery: ReportDelivery, *, actor) -> bool:
 # --- the periodic job -------------------------------------------------------------------------
 
 
+FILTERED_PLAN_WINDOW = timedelta(minutes=30)
+
+
+def _should_plan(schedule: ReportSchedule, run, now: datetime) -> bool:
+    """Plans are idempotent, but a kind whose recipients are filtered (waybills, overdue receivables)
+    reads the whole day's documents to find them: it is planned in the half hour after its due time,
+    and later only while the period has no automatic delivery yet (the catch-up after an outage)."""
+    if schedule.report_kind not in RECIPIENT_FILTERS or now < run.due + FILTERED_PLAN_WINDOW:
+        return True
+    return not ReportDelivery.objects.filter(schedule=schedule, period=run.key, manual=False).exists()
+
+
 def run_due(now: datetime | None = None) -> dict[str, int]:
     """One tick of the scheduler: flag stale sends, draft what is due for drafting, send what is due.
     Safe to run again at any moment: plans are idempotent and sends are claimed."""
@@ -281,7 +293,7 @@ def run_due(now: datetime | None = None) -> dict[str, int]:
         for run in runs(schedule, today, week):
             if run.due < schedule.created_at:
                 continue  # periods due before the schedule existed are not caught up
-            if now >= run.due or (run.draft is not None and now >= run.draft):
+            if (now >= run.due or (run.draft is not None and now >= run.draft)) and _should_plan(schedule, run, now):
                 counts["planned"] += len(plan_deliveries(schedule, run.key, now=now))
                 if schedule.needs_check and not checks.is_checked(schedule, run.key):
                     # drafted, held until the clerk checks it; reminded once a working day from draft time

@@ -191,3 +191,21 @@ def test_no_overdue_receivable_means_no_reminder(personas):
     schedule = ReportSchedule.objects.get(code="overdue_receivables")
 
     assert deliveries.plan_deliveries(schedule, "2026-11-27", now=NOV_27) == []
+
+
+def test_the_overdue_recipients_are_looked_up_once_the_day_not_every_minute(overdue, personas, monkeypatch):
+    schedule = ReportSchedule.objects.get(code="overdue_receivables")
+    ReportSchedule.objects.filter(pk=schedule.pk).update(created_at=timezone.make_aware(datetime(2026, 11, 1)))
+    calls = []
+    real = renderers.overdue_recipients
+    monkeypatch.setitem(deliveries.RECIPIENT_FILTERS, "overdue",
+                        lambda *a: calls.append(1) or real(*a))
+
+    for minute in (0, 1, 2):  # inside the half hour after 09:00: planned (idempotent)
+        deliveries.run_due(timezone.make_aware(datetime(2026, 11, 27, 9, minute)))
+    looked_up = len(calls)
+    for hour in (10, 11, 15):  # later ticks: the deliveries exist, the ledger is not read again
+        deliveries.run_due(timezone.make_aware(datetime(2026, 11, 27, hour, 0)))
+
+    assert looked_up >= 1 and len(calls) == looked_up
+    assert ReportDelivery.objects.filter(schedule=schedule, period="2026-11-27").count() == 4
