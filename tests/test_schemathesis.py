@@ -1,7 +1,9 @@
 """Schemathesis against the live OpenAPI document (issue 2, "Safety nets"): valid and invalid
 requests generated for every operation, sent in-process to the WSGI app with the clerk's bearer
 token; no answer may be a 5xx, and every answer must be documented (status, content type,
-body schema), and an operation that declares auth must refuse a request without it.
+body schema), and an operation that declares auth must refuse a request without it. A request
+answered 4xx must change nothing: every SalesDesk table's row count and latest ``updated_at`` are
+compared before and after it (R2).
 
 The default run (``make test``) uses schemathesis' explicit-examples and fuzzing phases with
 enough ``max_examples`` per operation that at least ``MIN_CASES`` requests are sent in all
@@ -17,9 +19,10 @@ from collections import Counter
 
 import pytest
 import schemathesis
+from django.apps import apps as django_apps
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connection, transaction
 from django.test import override_settings
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
@@ -79,11 +82,43 @@ def in_process(world, db):
         request_finished.connect(close_old_connections)
 
 
+def _business_tables() -> list[tuple[str, str | None]]:
+    """(table, its ``updated_at`` column or None) of every SalesDesk model, history tables included."""
+    out = []
+    for model in django_apps.get_models():
+        if not model.__module__.startswith("salesdesk.") or model._meta.proxy or not model._meta.managed:
+            continue
+        names = {f.name for f in model._meta.concrete_fields}
+        out.append((model._meta.db_table, "updated_at" if "updated_at" in names else None))
+    return sorted(out)
+
+
+def snapshot() -> dict[str, object]:
+    """Every SalesDesk table's row count and latest ``updated_at``, read in one query (R2: a refused
+    request must change nothing). Table names come from the models' metadata."""
+    quote = connection.ops.quote_name
+    labels, parts = [], []
+    for table, updated in _business_tables():
+        labels.append(f"{table} rows")
+        parts.append(f"(SELECT COUNT(*) FROM {quote(table)})")  # noqa: S608
+        if updated:
+            labels.append(f"{table} updated_at")
+            parts.append(f"(SELECT MAX({quote(updated)}) FROM {quote(table)})")  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts))
+        return dict(zip(labels, cursor.fetchone(), strict=True))
+
+
 @schema.parametrize()
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api(case, in_process):
     with transaction.atomic():  # each generated request starts from the same world
+        before = snapshot()
         response = case.call_and_validate(headers=in_process, checks=CHECKS)
+        if 400 <= response.status_code < 500:
+            after = snapshot()
+            changed = [label for label, value in before.items() if after[label] != value]
+            assert not changed, f"{case.operation.label} answered {response.status_code} but changed {changed}"
         transaction.set_rollback(True)
     sent[(case.operation.label, response.status_code)] += 1
 
