@@ -130,6 +130,10 @@ def test_the_run_was_big_enough_and_authenticated():
     if ran != set(OPERATIONS):
         pytest.skip(f"{total} requests to {len(ran)} of {len(OPERATIONS)} operations (others deselected or failed)")
     summary = ", ".join(f"{label} {status}: {n}" for (label, status), n in sorted(sent.items()))
+    by_status = Counter()
+    for (_, status), n in sent.items():
+        by_status[status] += n
+    print(f"\nschemathesis: {total} requests to {len(ran)} operations; by status {dict(sorted(by_status.items()))}")
     assert total >= MIN_CASES, f"only {total} generated requests: {summary}"
     refused = {label for label, _ in sent} - {label for (label, status) in sent if status != 401}
     assert not refused, f"every request was answered 401 to {sorted(refused)}: {summary}"
