@@ -23,6 +23,7 @@ from salesdesk.org.models import User
 from . import permissions as perms
 from . import services
 from .models import CommissionItem, CommissionLine, CommissionRun
+from .visibility import line_scope
 
 router = Router(tags=["commission"])
 
@@ -173,7 +174,7 @@ def start_run(request, payload: CommissionRunIn):
 @router.get("/commission/runs", response={200: ListOut[CommissionRunSummaryOut], **COMMON_ERRORS},
             auth=requires(perms.VIEW_RUN), summary="提成计算列表 / Commission runs")
 def list_runs(request, filters: Query[CommissionRunFilter], page: Query[PageParams]):
-    scope = services.line_scope(request.user, prefix="lines__")
+    scope = line_scope(request.user, prefix="lines__")
     qs = services.runs_for(request.user).annotate(
         line_count=Count("lines", filter=scope), total_commission=Sum("lines__commission_amount", filter=scope),
     ).order_by("-period")

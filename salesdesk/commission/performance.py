@@ -51,6 +51,7 @@ from salesdesk.core.lib.money import quantize_money
 
 from . import permissions as perms
 from .models import CommissionRun, Kpi, KpiSet, KpiWeight, PerformanceBase, PerformanceResult, RunStatus
+from .visibility import line_scope
 
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
@@ -236,14 +237,8 @@ def compute_results(run: CommissionRun) -> list[PerformanceResult]:
 def visible_results(user, run: CommissionRun) -> QuerySet[PerformanceResult]:
     """The run's results the user may read: everyone's for those who see all lines (clerk, GM,
     finance, HR), else their own and their team's (salesperson, sales manager)."""
-    from salesdesk.org.visibility import salesperson_scope
-
-    qs = PerformanceResult.objects.filter(run=run).select_related("salesperson", "kpi_set").order_by(
-        "salesperson__username")
-    if user.has_perm(perms.VIEW_ALL):
-        return qs
-    scope = salesperson_scope(user)
-    return qs if scope is None else qs.filter(salesperson_id__in=scope)
+    return (PerformanceResult.objects.filter(line_scope(user), run=run).select_related("salesperson", "kpi_set")
+            .order_by("salesperson__username"))
 
 
 # --- writes: KPI sets and bases ---------------------------------------------------------------------------

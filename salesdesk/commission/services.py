@@ -16,11 +16,10 @@ naming the month it belongs to."""
 
 from __future__ import annotations
 
-import importlib
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -28,7 +27,7 @@ from enum import StrEnum
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Q, QuerySet, Value, When
+from django.db.models import Case, QuerySet, Value, When
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
@@ -40,6 +39,7 @@ from salesdesk.ledger.periods import current_period, parse_period, previous_mont
 from salesdesk.org.models import User
 from salesdesk.org.roles import Role
 
+from . import performance
 from . import permissions as perms
 from .models import (
     CommissionItem,
@@ -50,6 +50,7 @@ from .models import (
     LineStatus,
     RunStatus,
 )
+from .visibility import line_scope
 
 log = logging.getLogger("salesdesk.commission")
 
@@ -73,20 +74,6 @@ MSG_APPROVED = "该月提成已批准，不能再修改 / This month's commissio
 
 
 # --- reading ---------------------------------------------------------------------------------
-
-
-def line_scope(user, prefix: str = "") -> Q:
-    """Which commission lines ``user`` may see, as a ``Q`` on lines (``prefix`` e.g. ``"lines__"``
-    when filtering runs): clerk, GM, finance and HR every line; a sales manager their team's
-    salespeople's (and their own); a salesperson their own; anyone else none."""
-    field = f"{prefix}salesperson_id"
-    if user.has_perm(perms.VIEW_ALL):
-        return Q()
-    if user.has_role(Role.SALES_MANAGER):
-        return Q(**{f"{field}__in": sorted(user.managed_salesperson_ids())})
-    if user.has_perm(perms.VIEW_RUN):
-        return Q(**{field: user.pk})
-    return Q(**{f"{field}__in": []})
 
 
 def visible_lines(user, run: CommissionRun) -> QuerySet[CommissionLine]:
@@ -268,16 +255,6 @@ def _compute_lines(run: CommissionRun) -> list[_NewLine]:
     return lines
 
 
-def _performance_hook() -> Callable | None:
-    try:
-        module = importlib.import_module("salesdesk.commission.performance")
-    except ModuleNotFoundError as exc:
-        if exc.name != "salesdesk.commission.performance":
-            raise
-        return None
-    return getattr(module, "compute_results", None)
-
-
 def _write(run: CommissionRun, actor, lines: list[_NewLine]) -> CommissionRun:
     """Replace the run's computed and carried lines in one short transaction; the run becomes a draft."""
     with transaction.atomic():
@@ -310,9 +287,7 @@ def _write(run: CommissionRun, actor, lines: list[_NewLine]) -> CommissionRun:
         run.progress_done = run.progress_total = max(run.progress_total, run.progress_done)
         run._history_user = actor
         run.save()
-        hook = _performance_hook()
-        if hook is not None:
-            hook(run)
+        performance.compute_results(run)
     return run
 
 

@@ -60,6 +60,7 @@ from .models import (
     RunStatus,
 )
 from .tables import PlanTable, RunTable
+from .visibility import line_scope
 
 # source_kind of a ledger fact → the page of its document (kinds without a page get no link)
 SOURCE_LINKS = {"order": "order_detail", "shipment": "shipment_detail", "return": "return_detail",
@@ -200,7 +201,7 @@ class RunList(PermissionRequiredMixin, ListPage):
     export_name = "commission.runs"
 
     def base_queryset(self):
-        scope = services.line_scope(self.request.user, "lines__")
+        scope = line_scope(self.request.user, "lines__")
         return CommissionRun.objects.annotate(line_count=Count("lines", filter=scope),
                                               total=Sum("lines__commission_amount", filter=scope))
 
