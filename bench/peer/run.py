@@ -4,12 +4,16 @@
 data loaded). It
 
 1. makes sure Tryton is installed in its own virtualenv, ``var/bench/tryton-venv``
-   (bench/peer/requirements-tryton.txt, with ``uv`` when our venv has it);
+   (bench/peer/requirements-tryton.txt, with ``uv`` when there is one) — ``start_venv_install()`` lets
+   ``python -m bench`` do that, and make the template databases, in the background while our data loads;
 2. makes sure a Tryton database on the same backend holds THE SAME customers, products and sales as our
    bench database — a SQLite file ``var/bench/tryton-<lines>.sqlite`` or a PostgreSQL database
    ``<name>_tryton_<lines>`` — loaded once and reused while a ``var/bench/tryton-<backend>-<lines>.json``
    marker says it was loaded from the current load of our data (a template with the modules installed
-   and the company set up is kept too: ``tryton-base``);
+   and the company set up is kept too: ``tryton-base``). The load streams an export of our tables (CSV)
+   into Tryton's: one customer and one product through its ORM, the rest as SQL copies of what the ORM
+   wrote for those, the sales by bulk SQL; then a consistency check through its ORM (tryton_side.py).
+   ``BENCH_PEER_TAG`` (unset in real runs) gives the twin a private name, to try a load;
 3. times, in the Tryton venv's own process, ``sale.reporting.customer`` and ``sale.reporting.product``
    (search + read, as the client does) for a month, a quarter and a year, and ours —
    ``salesdesk.reports.queries.sales_report`` with a general manager, serialised as the API does — for
@@ -36,6 +40,7 @@ import shutil
 import subprocess
 import sys
 import time
+from contextlib import contextmanager, nullcontext
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -47,7 +52,7 @@ from bench.data import BENCH_DIR, ROOT, Target
 HERE = Path(__file__).resolve().parent
 REQUIREMENTS = HERE / "requirements-tryton.txt"
 TRYTON_SIDE = HERE / "tryton_side.py"
-VENV = BENCH_DIR / "tryton-venv"
+VENV = Path(os.environ.get("BENCH_TRYTON_VENV") or BENCH_DIR / "tryton-venv")  # env: for trying an install
 VENV_PYTHON = VENV / "bin" / "python"
 ADMIN_PASSWORD = "admin"  # noqa: S105 — a throw-away local bench database
 KINDS = ("month", "quarter", "year")
@@ -63,26 +68,108 @@ def log(message: str) -> None:
 # --- the Tryton virtualenv ----------------------------------------------------------------------------------
 
 
-def ensure_venv() -> Path:
+def _venv_ready() -> bool:
     stamp = VENV / ".installed"
     wanted = hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
-    if stamp.exists() and stamp.read_text().strip() == wanted and VENV_PYTHON.exists():
+    return stamp.exists() and stamp.read_text().strip() == wanted and VENV_PYTHON.exists()
+
+
+@contextmanager
+def _locked(name: str):
+    """An exclusive lock file in var/bench: a background preparation and the measure never install the same
+    thing twice at once — the second waits, then finds it done."""
+    import fcntl
+
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    with (BENCH_DIR / f"{name}.lock").open("w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def ensure_venv() -> Path:
+    """Tryton's virtualenv, installed unless its stamp holds the requirements' hash (then: a file read)."""
+    if _venv_ready():
         return VENV_PYTHON
+    with _locked(VENV.name):
+        if _venv_ready():  # installed meanwhile by start_venv_install()'s process
+            return VENV_PYTHON
+        _install_venv()
+    return VENV_PYTHON
+
+
+def _install_venv() -> None:
     started = time.perf_counter()
     log(f"installing Tryton 8.2 into {VENV} …")
+    if VENV.exists() and not _runs(VENV_PYTHON):
+        shutil.rmtree(VENV)  # a half-made venv whose python does not run: start again
+    (VENV / ".installed").unlink(missing_ok=True)
     python = _python_for_venv()
-    uv = ROOT / ".venv" / "bin" / "uv"
-    if uv.exists():
-        subprocess.run([str(uv), "venv", "-q", "--allow-existing", "--python", python, str(VENV)], check=True)
-        subprocess.run([str(uv), "pip", "install", "-q", "--python", str(VENV_PYTHON), "-r", str(REQUIREMENTS)],
-                       check=True)
-    else:
-        subprocess.run([python, "-m", "venv", str(VENV)], check=True)
+    uv = next((str(p) for p in (ROOT / ".venv" / "bin" / "uv", shutil.which("uv")) if p and Path(p).exists()), None)
+    done = False
+    if uv:
+        try:
+            subprocess.run([uv, "venv", "-q", "--allow-existing", "--python", python, str(VENV)], check=True)
+            subprocess.run([uv, "pip", "install", "-q", "--python", str(VENV_PYTHON), "-r", str(REQUIREMENTS)],
+                           check=True)
+            done = True
+        except (subprocess.CalledProcessError, OSError) as exc:
+            log(f"uv failed ({exc}); trying venv + pip")
+    if not done:
+        if not VENV_PYTHON.exists():
+            subprocess.run([python, "-m", "venv", str(VENV)], check=True)
         subprocess.run([str(VENV_PYTHON), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-r",
                         str(REQUIREMENTS)], check=True)
-    stamp.write_text(wanted)
-    log(f"Tryton installed in {time.perf_counter() - started:.0f} s")
-    return VENV_PYTHON
+    out = subprocess.run([str(VENV_PYTHON), "-c", "import trytond, proteus, psycopg; print(trytond.__version__)"],
+                         capture_output=True, text=True, check=True)
+    (VENV / ".installed").write_text(hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest())
+    log(f"Tryton {out.stdout.strip()} installed in {time.perf_counter() - started:.0f} s")
+
+
+def _runs(python: Path) -> bool:
+    try:
+        return subprocess.run([str(python), "-c", "pass"], capture_output=True).returncode == 0
+    except OSError:
+        return False
+
+
+def start_venv_install(only: str = "", backend: str | None = None) -> subprocess.Popen | None:
+    """Prepare Tryton in the background while ``python -m bench`` loads our data: install its virtualenv, then
+    create its template databases (``tryton-base``, on ``backend`` or every backend of the run), unless
+    ``--only`` leaves P7 out or all of it is there. ``python -m bench`` calls
+    ``start_venv_install(args.only, args.backend)`` before loading our data.
+    Returns the process (its output goes to var/bench/tryton-prepare.log), or None. Nothing needs to wait for
+    it: the measure takes the same locks, so it waits for what is still being prepared and redoes what failed."""
+    wanted = {m.strip().upper() for m in only.split(",") if m.strip()}
+    if wanted and "P7" not in wanted:
+        return None
+    from bench.data import targets
+
+    chosen = [t for t in targets(0) if backend in (None, t.backend)]
+    try:
+        if _venv_ready() and all(_base_ready(TrytonDB.of(t, base=True)) for t in chosen):
+            return None
+    except Exception as exc:  # e.g. PostgreSQL not reachable yet: let the background process find out
+        log(f"checking Tryton's templates: {exc}")
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    with (BENCH_DIR / "tryton-prepare.log").open("ab") as out:
+        return subprocess.Popen([sys.executable, "-m", "bench.peer.run", "prepare", *([backend] if backend else [])],
+                                cwd=ROOT, stdout=out,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+
+
+def prepare(backend: str | None = None) -> None:
+    """What start_venv_install() runs: the venv, then the template database on the backend(s)."""
+    from bench.data import targets
+
+    ensure_venv()
+    for target in [t for t in targets(0) if backend in (None, t.backend)]:
+        try:
+            ensure_base(target)
+        except Exception as exc:  # the measure will try again, in the foreground, and report it
+            log(f"template database on {target.backend} not made: {exc}")
 
 
 def _python_for_venv() -> str:
@@ -109,7 +196,7 @@ class TrytonDB:
 
     @classmethod
     def of(cls, target: Target, *, base: bool = False) -> TrytonDB:
-        suffix = "base" if base else str(target.lines)
+        suffix = "base" if base else str(target.lines) + _tag("_")
         if target.backend == "sqlite":
             return cls(target, f"tryton-{suffix}")
         ours = urlsplit(target.url).path.lstrip("/")
@@ -223,8 +310,15 @@ def _passfile() -> Path:
     return path
 
 
+def _tag(sep: str) -> str:
+    """``BENCH_PEER_TAG`` (unset in real runs): a private suffix for the Tryton twin's database, marker and
+    export, to try a load without touching the twins the bench uses."""
+    tag = os.environ.get("BENCH_PEER_TAG", "").strip()
+    return f"{sep}{tag}" if tag else ""
+
+
 def _marker(target: Target) -> Path:
-    return BENCH_DIR / f"tryton-{target.backend}-{target.lines}.json"
+    return BENCH_DIR / f"tryton-{target.backend}-{target.lines}{_tag('-')}.json"
 
 
 def _years() -> tuple[int, int]:
@@ -236,9 +330,34 @@ def ensure_base(target: Target) -> TrytonDB:
     """Modules installed, company in CNY with a rate, fiscal years, chart: kept as a template."""
     base = TrytonDB.of(target, base=True)
     base.write_config()
-    stamp = BENCH_DIR / f"tryton-{target.backend}-base.json"
-    if stamp.exists() and base.exists():
+    if _base_ready(base):
         return base
+    with _locked(f"tryton-{target.backend}-base"):
+        if not _base_ready(base):  # made meanwhile by start_venv_install()'s process
+            _create_base(base)
+    return base
+
+
+def _base_stamp(base: TrytonDB) -> Path:
+    return BENCH_DIR / f"tryton-{base.target.backend}-base.json"
+
+
+def _base_ready(base: TrytonDB) -> bool:
+    return _base_stamp(base).exists() and base.exists()
+
+
+def _base_covers(base: TrytonDB, first: int, last: int) -> bool:
+    """Whether the template's fiscal years (today's year − 5 … + 1 when it was made) cover first … last."""
+    stamp = json.loads(_base_stamp(base).read_text())
+    made = int(stamp.get("created_at", "0")[:4] or 0)
+    years = stamp.get("years") or [made - 5, made + 1]
+    return years[0] <= first and last <= years[1]
+
+
+def _create_base(base: TrytonDB) -> None:
+    ensure_venv()
+    target, stamp = base.target, _base_stamp(base)
+    stamp.unlink(missing_ok=True)
     started = time.perf_counter()
     log(f"creating the Tryton template database {base.name} on {target.backend} …")
     base.create_empty()
@@ -247,11 +366,10 @@ def ensure_base(target: Target) -> TrytonDB:
     installed = time.perf_counter()
     first, last = _years()
     base.run("setup", "--first-year", str(first), "--last-year", str(last))
-    stamp.write_text(json.dumps({"install_s": round(installed - started, 1),
+    stamp.write_text(json.dumps({"years": [first, last], "install_s": round(installed - started, 1),
                                  "setup_s": round(time.perf_counter() - installed, 1),
                                  "created_at": time.strftime("%Y-%m-%d %H:%M:%S")}))
     log(f"template ready in {time.perf_counter() - started:.0f} s (modules {installed - started:.0f} s)")
-    return base
 
 
 def ensure_loaded(target: Target) -> tuple[TrytonDB, dict]:
@@ -269,16 +387,19 @@ def ensure_loaded(target: Target) -> tuple[TrytonDB, dict]:
     started = time.perf_counter()
     marker.unlink(missing_ok=True)
     db.copy_from(base)
-    export_dir = BENCH_DIR / f"tryton-export-{target.backend}-{target.lines}"
+    copied_at = time.perf_counter()
+    export_dir = BENCH_DIR / f"tryton-export-{target.backend}-{target.lines}{_tag('-')}"
     export_dir.mkdir(exist_ok=True)
     exported = export(export_dir)
     exported_at = time.perf_counter()
     first, last = exported.pop("years")
-    db.run("setup", "--first-year", str(first), "--last-year", str(last))  # fiscal years covering the data
+    if not _base_covers(base, first, last):  # fiscal years for the data's years the template lacks
+        db.run("setup", "--first-year", str(first), "--last-year", str(last))
     loaded = json.loads(db.run("load", "--dir", str(export_dir), capture=True).strip().splitlines()[-1])
     shutil.rmtree(export_dir, ignore_errors=True)
     found = {"backend": target.backend, "lines": target.lines, "database": db.name,
-             "ours_loaded_at": ours.get("loaded_at"), "export_s": round(exported_at - started, 1),
+             "ours_loaded_at": ours.get("loaded_at"), "copy_s": round(copied_at - started, 1),
+             "export_s": round(exported_at - copied_at, 1),
              "load_s": round(time.perf_counter() - exported_at, 1), **exported, **loaded,
              "loaded_at": time.strftime("%Y-%m-%d %H:%M:%S")}
     marker.write_text(json.dumps(found))
@@ -302,76 +423,97 @@ STATES = {  # our order status → Tryton's sale state (every one of them counts
     # a closed or cancelled order was a confirmed sale; what was taken back is a return sale (see below)
     "closed": "done", "cancelled": "done",
 }
+FETCH = 10_000
+
+
+def _stream(sql: str, params=()):
+    """The rows of a query, streamed: a server-side cursor on PostgreSQL (Django's chunked cursor, inside a
+    transaction so that it is not materialised WITH HOLD), SQLite's own cursor otherwise (no transaction: ours
+    are IMMEDIATE, a write lock) — the 2 M lines are never all in memory."""
+    from django.db import connection, transaction
+
+    with transaction.atomic() if connection.vendor == "postgresql" else nullcontext(), connection.chunked_cursor() as cur:
+        cur.execute(sql, params)
+        while rows := cur.fetchmany(FETCH):
+            yield from rows
 
 
 def export(out: Path) -> dict:
     """customers.csv, products.csv, sales.csv and lines.csv of what our ``ordered`` measure counts, read with
-    plain SQL from the documents (orders, lines) and, for the dates of unbooking, the ledger."""
-    from django.db import connection
-
+    plain SQL from the documents (orders, lines) and, for the dates of unbooking, the ledger; streamed from
+    the database to the files."""
     from salesdesk.catalog.models import Product
     from salesdesk.customers.models import Customer
     from salesdesk.ledger.choices import FactKind
     from salesdesk.ledger.models import Fact
     from salesdesk.orders.models import Order, OrderLine
 
-    counts = {"inexact_lines": 0}
-    with connection.cursor() as cur:
-        cur.execute(f"SELECT id, code, name, address FROM {Customer._meta.db_table} ORDER BY id")
-        customers = {pk: code for pk, code, *_ in _write(out / "customers.csv", ("id", "code", "name", "address"),
-                                                          cur.fetchall())}
-        cur.execute(f"SELECT id, sku, name, price FROM {Product._meta.db_table} ORDER BY id")
-        rows = [(pk, sku, name, _dec(price, 6)) for pk, sku, name, price in cur.fetchall()]
-        products = {pk: sku for pk, sku, *_ in _write(out / "products.csv", ("id", "sku", "name", "price"), rows)}
-        counts.update(customers_exported=len(customers), products_exported=len(products))
+    counts = {"inexact_lines": 0, "sales_exported": 0, "return_sales": 0, "lines_exported": 0}
+    customers: dict[int, str] = {}
+    with _writer(out / "customers.csv", ("id", "code", "name", "address")) as write:
+        for pk, code, name, address in _stream(f"SELECT id, code, name, address FROM {Customer._meta.db_table} ORDER BY id"):
+            customers[pk] = code
+            write((pk, code, name, address))
+    products: dict[int, str] = {}
+    with _writer(out / "products.csv", ("id", "sku", "name", "price")) as write:
+        for pk, sku, name, price in _stream(f"SELECT id, sku, name, price FROM {Product._meta.db_table} ORDER BY id"):
+            products[pk] = sku
+            write((pk, sku, name, _dec(price, 6)))
+    counts.update(customers_exported=len(customers), products_exported=len(products))
 
-        sales, lines = [], []
-        cur.execute(
-            f"SELECT o.id, o.number, o.customer_id, o.order_date, o.status, l.id, l.line_no, l.product_id, l.quantity, "
-            f"l.unit_price, l.amount FROM {Order._meta.db_table} o JOIN {OrderLine._meta.db_table} l ON l.order_id = o.id "
-            "WHERE o.submitted_at IS NOT NULL ORDER BY o.id, l.line_no")
-        order_lines = {}
-        current, total = None, 0
-        years = [9999, 0]
-        for oid, number, customer, day, status, lid, line_no, product, qty, price, amount in cur.fetchall():
-            day = str(day)[:10]
-            key, state = f"o{oid}", STATES.get(status, "confirmed")
+    years = [9999, 0]
+    with _writer(out / "sales.csv", ("key", "customer", "number", "reference", "date", "state", "amount")) as sale, \
+            _writer(out / "lines.csv", ("key", "state", "sequence", "product", "quantity", "unit_price",
+                                        "description")) as line:
+        current, total, head = None, 0, []
+        for oid, number, customer, day, status, line_no, product, qty, price, amount in _stream(
+                f"SELECT o.id, o.number, o.customer_id, o.order_date, o.status, l.line_no, l.product_id, l.quantity, "
+                f"l.unit_price, l.amount FROM {Order._meta.db_table} o "
+                f"JOIN {OrderLine._meta.db_table} l ON l.order_id = o.id "
+                "WHERE o.submitted_at IS NOT NULL ORDER BY o.id, l.line_no"):
             if current != oid:
                 if current is not None:
-                    sales[-1][6] = _money(total)
-                sales.append([key, customers[customer], number, "", day, state, 0])
+                    sale([*head, _money(total)])
+                day = str(day)[:10]
+                state = STATES.get(status, "confirmed")
+                head = [f"o{oid}", customers[customer], number, "", day, state]
                 current, total = oid, 0
+                counts["sales_exported"] += 1
                 years = [min(years[0], int(day[:4])), max(years[1], int(day[:4]))]
-            order_lines[lid] = (int(price), product)
             quantity, unit_price = _exact(int(qty), int(price), int(amount), counts)
-            lines.append((key, state, line_no, products[product], quantity, unit_price, ""))
+            line((f"o{oid}", state, line_no, products[product], quantity, unit_price, ""))
+            counts["lines_exported"] += 1
             total += int(amount)
         if current is not None:
-            sales[-1][6] = _money(total)
+            sale([*head, _money(total)])
 
-        # what was unbooked (cancelled, remainder closed): one return sale per order and day
-        cur.execute(
-            f"SELECT order_id, business_date, source_line_id, customer_id, SUM(amount), SUM(quantity) "
-            f"FROM {Fact._meta.db_table} WHERE kind = %s "
-            "GROUP BY order_id, business_date, source_line_id, customer_id ORDER BY order_id, business_date, source_line_id",
-            [str(FactKind.UNBOOKED)])
-        numbers = {s[0]: s[2] for s in sales}
-        returns: dict[str, list] = {}
-        for oid, day, lid, customer, amount, qty in cur.fetchall():
+        # what was unbooked (cancelled, remainder closed): one return sale per order and day, after the orders
+        current, total, head = None, 0, []
+        for oid, day, customer, amount, qty, price, product, number, submitted in _stream(
+                f"SELECT f.order_id, f.business_date, f.customer_id, SUM(f.amount), SUM(f.quantity), l.unit_price, "
+                f"l.product_id, o.number, o.submitted_at IS NOT NULL FROM {Fact._meta.db_table} f "
+                f"JOIN {OrderLine._meta.db_table} l ON l.id = f.source_line_id "
+                f"LEFT JOIN {Order._meta.db_table} o ON o.id = f.order_id "
+                "WHERE f.kind = %s GROUP BY f.order_id, f.business_date, f.source_line_id, f.customer_id, l.unit_price, "
+                "l.product_id, o.number, o.submitted_at ORDER BY f.order_id, f.business_date, f.source_line_id",
+                [str(FactKind.UNBOOKED)]):
             day = str(day)[:10]
             key = f"r{oid}-{day}"
-            if key not in returns:
-                returns[key] = [key, customers[customer], f"{numbers.get(f'o{oid}', oid)}-R{day}",
-                                numbers.get(f"o{oid}", ""), day, "done", 0]
-                sales.append(returns[key])
+            if current != key:
+                if current is not None:
+                    sale([*head, _money(total)])
+                head = [key, customers[customer], f"{number if submitted else oid}-R{day}",
+                        number if submitted else "", day, "done"]
+                current, total = key, 0
+                counts["sales_exported"] += 1
+                counts["return_sales"] += 1
                 years = [min(years[0], int(day[:4])), max(years[1], int(day[:4]))]
-            price, product = order_lines[lid]
-            quantity, unit_price = _exact(int(qty or 0), price, int(amount), counts)
-            lines.append((key, "done", len(lines), products[product], quantity, unit_price, "撤单 unbooked"))
-            returns[key][6] += _money(int(amount))
-        counts.update(sales_exported=len(sales), return_sales=len(returns), lines_exported=len(lines))
-    _write(out / "sales.csv", ("key", "customer", "number", "reference", "date", "state", "amount"), sales)
-    _write(out / "lines.csv", ("key", "state", "sequence", "product", "quantity", "unit_price", "description"), lines)
+            quantity, unit_price = _exact(int(qty or 0), int(price), int(amount), counts)
+            line((key, "done", counts["lines_exported"], products[product], quantity, unit_price, "撤单 unbooked"))
+            counts["lines_exported"] += 1
+            total += int(amount)
+        if current is not None:
+            sale([*head, _money(total)])
     counts["years"] = years if years[1] else list(_years())
     return counts
 
@@ -385,12 +527,12 @@ def _exact(milli: int, micros: int, fen: int, counts: dict) -> tuple[Decimal, De
     return Decimal(1) if fen >= 0 else Decimal(-1), abs(_money(fen))
 
 
-def _write(path: Path, header: tuple, rows: list) -> list:
+@contextmanager
+def _writer(path: Path, header: tuple):
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(header)
-        writer.writerows(rows)
-    return rows
+        yield writer.writerow
 
 
 # --- timing and checking ------------------------------------------------------------------------------------
@@ -476,3 +618,10 @@ def compare(report, peer: dict) -> tuple[str, int]:
         sample = ", ".join(f"{k}: {ours_by_key.get(k)} vs {theirs.get(k)}" for k in differing[:3])
         problems.append(f"{len(differing)} groups differ ({sample})")
     return "; ".join(problems), len(ours_by_key)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["prepare"] and len(sys.argv) <= 3:
+        prepare(*sys.argv[2:])
+    else:
+        sys.exit("usage: python -m bench.peer.run prepare [sqlite|postgresql]")
