@@ -7,7 +7,7 @@ PORT   ?= 8000
 VENDOR := salesdesk/static/vendor
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test setup system-deps assets lint check audit messages lock clean bench bench-quick
+.PHONY: run test setup system-deps assets lint check audit messages lock clean bench bench-quick mutants
 
 ## make run: set up, migrate the SQLite database in var/, load demo data once, start web server + job worker.
 run: setup
@@ -34,6 +34,10 @@ bench: setup
 
 bench-quick: setup
 	$(PY) -m bench --quick
+
+## make mutants: injected bugs (lock, visibility, import, outbox) in a copy of the tree must fail their tests; MUTANTS="--db postgres".
+mutants: setup
+	$(PY) scripts/mutants.py $(MUTANTS)
 
 ## Debian packages for the tests (browser, fonts, LibreOffice, Redis): installed when run as root.
 system-deps:
