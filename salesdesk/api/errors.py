@@ -63,7 +63,10 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(DomainError)
     def on_domain(request, exc: DomainError):
-        return respond(request, exc.status_code, {"detail": exc.message, "code": exc.code})
+        response = respond(request, exc.status_code, {"detail": exc.message, "code": exc.code})
+        if getattr(exc, "retry_after", None):  # QueueUnavailable (core/jobs.py): 503 + Retry-After
+            response["Retry-After"] = str(exc.retry_after)
+        return response
 
     @api.exception_handler(AuthenticationError)
     def on_auth(request, exc):

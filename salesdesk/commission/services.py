@@ -358,11 +358,33 @@ def resume_run(*, actor, run: CommissionRun) -> CommissionRun:
     return run
 
 
+MSG_QUEUE_DOWN = ("后台任务队列暂时不可用，提成没有开始计算；请稍后点击“继续计算” / "
+                  "The job queue is unavailable, so the run did not start; resume it later.")
+
+
 def _enqueue(run: CommissionRun, actor) -> None:
-    from .tasks import compute_run_task
+    """Queue the run's job once ``computing`` is committed. A queue that is down leaves the run ``failed``
+    with the reason (not ``computing`` with no job behind it) for the clerk to resume, and raises
+    ``QueueUnavailable`` (503 in the API, a message on the page)."""
+    from salesdesk.core.jobs import QueueUnavailable, enqueue
+
+    from .tasks import JOB_NAME, compute_run_task
 
     actor_id = actor.pk if actor is not None else None
-    transaction.on_commit(lambda: compute_run_task(run_id=run.pk, actor_id=actor_id))
+
+    def send() -> None:
+        try:
+            enqueue(compute_run_task, record_as=JOB_NAME, message=MSG_QUEUE_DOWN, run_id=run.pk, actor_id=actor_id)
+        except QueueUnavailable:
+            with transaction.atomic():
+                left = CommissionRun.objects.select_for_update().filter(pk=run.pk, status=RunStatus.COMPUTING).first()
+                if left is not None:
+                    left.status, left.error = RunStatus.FAILED, MSG_QUEUE_DOWN
+                    left._history_user = actor
+                    left.save()
+            raise
+
+    transaction.on_commit(send)
 
 
 def compute_job(*, run_id: int, actor_id: int | None) -> str:

@@ -1,7 +1,9 @@
 """Job runs and the worker heartbeat.
 
 ``tracked`` wraps a job so each run leaves a ``JobRun`` row (status, timings, output, error) that
-admins see. ``worker_down_since()`` powers the "worker down since …" banner.
+admins see. ``enqueue()`` is how a request hands a job to the queue: an unreachable queue becomes
+``QueueUnavailable`` (503 + Retry-After in the API, a message on pages), never a 500.
+``worker_down_since()`` powers the "worker down since …" banner.
 """
 
 from __future__ import annotations
@@ -22,9 +24,52 @@ from django.core.mail import send_mail
 from django.db.models import Q
 from django.utils import timezone
 
+from .errors import DomainError
 from .models import JobRun, JobStatus, WorkerHeartbeat
 
 log = logging.getLogger("salesdesk.jobs")
+
+QUEUE_RETRY_AFTER_SECONDS = 60
+MSG_QUEUE_DOWN = "后台任务队列暂时不可用，请稍后重试 / The job queue is unavailable, please retry later."
+
+
+class QueueUnavailable(DomainError):
+    """The queue (Redis, or SqliteHuey's file) did not take the job, so nothing will run it.
+
+    The API answers 503 with ``Retry-After: retry_after``; pages show the message. A side effect that
+    must happen anyway belongs in the outbox instead (its periodic sweep makes up for a lost wake-up)."""
+
+    status_code = 503
+    retry_after = QUEUE_RETRY_AFTER_SECONDS
+
+    def __init__(self, message: str = MSG_QUEUE_DOWN):
+        super().__init__(message, code="queue_unavailable")
+
+
+def _arguments(args: tuple, kwargs: dict) -> dict:
+    try:
+        return json.loads(json.dumps({"args": args, "kwargs": kwargs}, default=str))
+    except (TypeError, ValueError):
+        return {}
+
+
+def enqueue(task: Callable, /, *, record_as: str | None = None, message: str = MSG_QUEUE_DOWN, **kwargs: Any) -> Any:
+    """Queue ``task(**kwargs)`` (a huey task) from a request; raise ``QueueUnavailable`` if the queue refuses.
+
+    ``record_as`` (the job's ``tracked`` name) then leaves a failed ``JobRun`` with these arguments and the
+    reason, so the job's status page and the admins' job list say "failed" instead of "queued" for ever.
+    In immediate mode huey runs the task here and keeps its exceptions to itself: whatever is raised
+    is the queue's."""
+    try:
+        return task(**kwargs)
+    except Exception as exc:  # redis ConnectionError/TimeoutError, sqlite OperationalError, …
+        log.warning("could not enqueue %s", getattr(getattr(task, "func", task), "__name__", task), exc_info=True)
+        if record_as:
+            JobRun.objects.create(
+                name=record_as, args=_arguments((), kwargs), status=JobStatus.FAILED, finished_at=timezone.now(),
+                duration_ms=0, error=f"{message} ({type(exc).__name__}: {exc})"[:10000],
+            )
+        raise QueueUnavailable(message) from exc
 
 
 def tracked(name: str) -> Callable:
@@ -33,11 +78,7 @@ def tracked(name: str) -> Callable:
     def decorate(fn: Callable) -> Callable:
         @functools.wraps(fn)
         def run(*args: Any, **kwargs: Any) -> Any:
-            try:
-                arguments = json.loads(json.dumps({"args": args, "kwargs": kwargs}, default=str))
-            except (TypeError, ValueError):
-                arguments = {}
-            job = JobRun.objects.create(name=name, args=arguments)
+            job = JobRun.objects.create(name=name, args=_arguments(args, kwargs))
             started = time.monotonic()
             try:
                 result = fn(*args, **kwargs)

@@ -138,6 +138,10 @@ def _filename(user) -> str:
     return f"销售明细账-{user.display_name}-{timezone.localtime():%Y%m%d-%H%M}.xlsx"
 
 
+MSG_QUEUE_DOWN = ("后台任务队列暂时不可用，导出没有开始，请稍后重试 / "
+                  "The job queue is unavailable; the export did not start. Please retry later.")
+
+
 def _export(request: HttpRequest, f: ledger.LedgerFilter | None) -> HttpResponse:
     user = request.user
     if f is None:
@@ -150,11 +154,22 @@ def _export(request: HttpRequest, f: ledger.LedgerFilter | None) -> HttpResponse
         count = ledger.write_workbook(buffer, ledger.iter_rows(user, f), title=title, exported_by=user.display_name)
         log_export(user, "reports.ledger", count, f.as_dict())
         return xlsx_response(buffer.getvalue(), _filename(user))
+    from django.urls import reverse
+
+    from salesdesk.core.jobs import QueueUnavailable, enqueue
+
     token = ledger.new_token()
+    try:  # a queue that is down refuses now (the failed job row says why) rather than "queued", then "stale"
+        enqueue(detail_tasks.export_ledger_task, record_as=detail_tasks.JOB_NAME, message=MSG_QUEUE_DOWN,
+                token=token, user_id=user.pk, filters=f.as_dict(), title=title)
+    except QueueUnavailable as exc:
+        messages.error(request, exc.message)
+        query = request.GET.copy()
+        query.pop("export", None)
+        return redirect(f"{reverse('ledger')}?{query.urlencode()}")
     pending = request.session.get(SESSION_KEY, {})
     pending[token] = {"at": timezone.now().isoformat(), "rows": rows}
     request.session[SESSION_KEY] = dict(list(pending.items())[-10:])
-    detail_tasks.export_ledger_task(token=token, user_id=user.pk, filters=f.as_dict(), title=title)
     messages.info(request, _("共 %(n)d 行，已转入后台导出，完成后会通知您。") % {"n": rows})
     return redirect("ledger_export_status", token=token)
 
