@@ -88,6 +88,8 @@ class CustomerForm(StyledFormMixin, _CustomerFields):
         may_set_terms = user.has_perm(perms.CHANGE_CREDIT_TERMS)
         self.fields["salesperson"].queryset = owners_visible_to(user)
         self.locked: set[str] = set() if may_set_terms else set(TERMS_FIELDS)
+        if not services.may_set_price_level(user):
+            self.locked.add("price_level")
         if instance is None:
             del self.fields["transfer_reason"]
             if may_set_terms or user.has_role(Role.CLERK):

@@ -21,7 +21,7 @@ from salesdesk.core.numbering import next_number
 from salesdesk.org.roles import Role
 
 from . import permissions as perms
-from .choices import TICKET_TRANSITIONS, Settlement, TicketStatus
+from .choices import TICKET_TRANSITIONS, PriceLevel, Settlement, TicketStatus
 from .errors import CustomerErrorCode
 from .models import Contact, Customer, Interaction, OwnershipTransfer, ProductUsed, Ticket, TicketNote
 
@@ -47,6 +47,12 @@ def may_edit_basics(user, customer: Customer) -> bool:
     if user.has_role(Role.SALES_MANAGER) and customer.salesperson_id in user.managed_salesperson_ids():
         return True
     return customer.salesperson_id == user.pk
+
+
+def may_set_price_level(user) -> bool:
+    """Orders take the price level's prices without a manager's approval, so a salesperson may not
+    set it for their own customers; the clerk, finance and managers may (R3, issue 12)."""
+    return user.has_perm(perms.CHANGE_CREDIT_TERMS) or user.has_role(Role.CLERK)
 
 
 def _terms_are_default(data: dict) -> bool:
@@ -234,6 +240,8 @@ def check_create_permissions(actor, data: dict) -> None:
     terms_default = _terms_are_default(data)
     if actor.has_perm(perms.CHANGE_CREDIT_TERMS):
         return
+    if data.get("price_level") not in (None, "", PriceLevel.LIST) and not may_set_price_level(actor):
+        raise PermissionDenied(MSG_FORBIDDEN_TERMS)
     if not terms_default:
         raise PermissionDenied(MSG_FORBIDDEN_TERMS)
     # A salesperson files customers for themselves; the clerk files them for any salesperson.
@@ -287,6 +295,8 @@ def check_update_permissions(actor, changes: dict, *, owner_change: bool) -> Non
     touches_basics = any(f not in TERMS_FIELDS for f in changes)
     if touches_terms and not actor.has_perm(perms.CHANGE_CREDIT_TERMS):
         raise PermissionDenied(MSG_FORBIDDEN_TERMS)
+    if "price_level" in changes and not may_set_price_level(actor):
+        raise PermissionDenied(MSG_FORBIDDEN_TERMS)
     if touches_basics and not actor.has_perm(perms.CHANGE_CUSTOMER):
         raise PermissionDenied
 
@@ -301,6 +311,8 @@ def update_customer(*, actor, customer: Customer, changes: dict, owner=None, rea
                                                                                    "uscc_override_reason"}}
     owner_change = owner is not None and owner.pk != customer.salesperson_id
     if (term_changes or owner_change) and not actor.has_perm(perms.CHANGE_CREDIT_TERMS):
+        raise PermissionDenied(MSG_FORBIDDEN_TERMS)
+    if basic_changes.get("price_level", customer.price_level) != customer.price_level and not may_set_price_level(actor):
         raise PermissionDenied(MSG_FORBIDDEN_TERMS)
     if basic_changes and not may_edit_basics(actor, customer):
         raise PermissionDenied
