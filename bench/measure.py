@@ -9,6 +9,7 @@ import importlib
 import json
 import os
 import sys
+import time
 import traceback
 
 MEASURES = {  # id → module with ``measures(target, quick=…) -> list[Result]``
@@ -20,6 +21,11 @@ MEASURES = {  # id → module with ``measures(target, quick=…) -> list[Result]
     "P6": "bench.measures.p6_daily_report",
     "P7": "bench.peer.run",
 }
+
+
+def _cpu() -> float:
+    usage = os.times()  # this process and its finished children (P5's export children, P7's Tryton side)
+    return usage.user + usage.system + usage.children_user + usage.children_system
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,13 +54,15 @@ def main(argv: list[str] | None = None) -> int:
             results.append(Result(name=f"{mid} (not built)", ours_ms=None, reference_ms=None, goal="—", met=None,
                                   backend=args.backend, note=str(exc)))
             continue
+        began, cpu = time.perf_counter(), _cpu()
         try:
             results.extend(module.measures(target, quick=args.quick))
         except Exception as exc:  # one broken measure must not hide the others
             traceback.print_exc()
             results.append(Result(name=f"{mid} (error)", ours_ms=None, reference_ms=None, goal="—", met=False,
                                   backend=args.backend, note=f"{type(exc).__name__}: {exc}"[:300]))
-        print(f"[bench] {mid} on {args.backend}: done", file=sys.stderr, flush=True)
+        print(f"[bench] {mid} on {args.backend}: done in {time.perf_counter() - began:.1f} s "
+              f"({_cpu() - cpu:.1f} s CPU with its children, load average {os.getloadavg()[0]:.1f})", file=sys.stderr, flush=True)
     with open(args.out, "w") as fh:
         json.dump([r.as_json() for r in results], fh, ensure_ascii=False, indent=1, default=str)
     return 0

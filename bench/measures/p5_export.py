@@ -10,7 +10,7 @@ Two results:
   the export; goal ≤ 300 MB (the reference column shows the same child doing the raw export).
 - ``P5 ledger export throughput``: median of warm runs, ours / raw; goal ≤ 2.0 (≥ ½ the raw throughput).
 
-Size: 1 M ledger lines in the full run, 200k in quick mode, or what the bench database has — the
+Size: 1 M ledger lines in the full run, 50k in quick mode, or what the bench database has — the
 latest lines, by a start date chosen so that the range holds about that many. The side effects of our
 runs (export log, notification, job file) are rolled back / written to a scratch folder."""
 
@@ -29,7 +29,7 @@ from django.db import connection, transaction
 from bench.common import Result, median_ms, ratio_result
 
 FULL_ROWS = 1_000_000
-QUICK_ROWS = 200_000
+QUICK_ROWS = 50_000  # quick: one export each side in its child process (RSS and throughput)
 RSS_LIMIT_MB = 300
 RUNS = 3  # full run: in-process median of 3 warm exports each side (1 M lines: minutes each)
 

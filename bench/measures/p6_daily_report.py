@@ -5,7 +5,7 @@ its recipient's own visibility: the day's report and the month to date, HTML + t
 and drain the outbox into SMTP. Reported: the total time, and per salesperson in the note.
 
 Setup, all in a transaction rolled back afterwards (the bench data stays as it was): salesperson users
-are added until there are 1,000 (quick mode: 200); the customers with facts in the report's month are
+are added until there are 1,000 (quick mode: 100); the customers with facts in the report's month are
 dealt round-robin to them — the month's facts and month roll-ups follow their customer — so each
 salesperson has their own figures; the schedule's recipients become exactly those salespeople.
 
@@ -23,7 +23,7 @@ from django.db import connection, transaction
 from bench.common import Result
 
 FULL_PEOPLE = 1_000
-QUICK_PEOPLE = 200
+QUICK_PEOPLE = 100
 PER_PERSON_LIMIT_MS = 1_000
 
 
