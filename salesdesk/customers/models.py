@@ -104,6 +104,7 @@ class Customer(models.Model):
         indexes = [
             models.Index(fields=["salesperson", "status"], name="customer_owner_idx"),
             models.Index(fields=["region"], name="customer_region_idx"),
+            models.Index(fields=["created_at"], name="customer_created_idx"),  # new customers per report period
         ]
         permissions = [
             ("export_customer", _("导出客户数据")),

@@ -86,6 +86,7 @@ class Payment(models.Model):
         indexes = [
             models.Index(fields=["customer", "status"], name="payment_customer_idx"),
             models.Index(fields=["status", "created_at"], name="payment_queue_idx"),
+            models.Index(fields=["status", "received_on"], name="payment_status_day_idx"),  # reports' pending money
         ]
         permissions = [
             ("confirm_payment", _("确认/驳回回款")),

@@ -22,7 +22,7 @@ from salesdesk.org.models import CompanyProfile
 from . import exporting
 from .periods import EARLIEST, LATEST
 from .permissions import EXPORT_REPORTS, VIEW_REPORTS
-from .queries import ReportRow, SalesReport, sales_report
+from .queries import EMPTY, EMPTY_GOODS, Figures, ReportRow, SalesReport, sales_report
 
 router = Router(tags=["reports"])
 
@@ -101,13 +101,27 @@ def _text(value: Decimal | None) -> str | None:
 
 
 def _money(value: Decimal | None) -> str | None:
-    return None if value is None else f"{value:.2f}"
+    if value is None:
+        return None
+    return f"{value:.2f}" if value else "0.00"
+
+
+_EMPTY_FIGURES: dict[tuple[int, str], dict[str, Any]] = {}
 
 
 def _figures(row: ReportRow, which: str) -> dict[str, Any]:
     f = getattr(row, which)
+    if f is EMPTY or f is EMPTY_GOODS:  # most rows have no figures in one of the periods: one shared dict
+        key = (id(f), row.measure)
+        if key not in _EMPTY_FIGURES:
+            _EMPTY_FIGURES[key] = _figures_of(f, row.measure)
+        return _EMPTY_FIGURES[key]
+    return _figures_of(f, row.measure)
+
+
+def _figures_of(f: Figures, measure: str) -> dict[str, Any]:
     return {"ordered_amount": _money(f.ordered), "shipped_amount": _money(f.shipped), "invoiced_amount": _money(f.invoiced),
-            "received_amount": _money(f.received), "performance_amount": _money(f.measure(row.measure))}
+            "received_amount": _money(f.received), "performance_amount": _money(f.measure(measure))}
 
 
 def row_out(row: ReportRow) -> dict[str, Any]:

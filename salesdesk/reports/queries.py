@@ -32,13 +32,13 @@ pending money, one for new customers, one for targets, one for labels (and the c
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, F, IntegerField, Q, QuerySet, Subquery, Sum
-from django.db.models import OuterRef as Outer
+from django.db import connection
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from salesdesk.catalog.models import Category, Product
@@ -89,6 +89,10 @@ class Figures:
             invoiced=self.invoiced + other.invoiced,
             received=None if self.received is None or other.received is None else self.received + other.received,
         )
+
+
+EMPTY = Figures()
+EMPTY_GOODS = Figures(received=None)
 
 
 @dataclass
@@ -175,47 +179,125 @@ class SalesReport:
         return self.group_by not in GOODS_GROUPINGS
 
 
-# --- the figures of one period ---------------------------------------------------------------------------
+# --- the figures of the periods: one GROUP BY query ----------------------------------------------
 
 
-def _sums(measures: Iterable[str]) -> dict[str, Sum]:
-    return {m: Sum("amount", filter=Q(kind__in=sorted(MEASURES[m]))) for m in measures}
+@dataclass(frozen=True)
+class _Source:
+    """Where a report's figures are read: the facts (day, five-day) or a month roll-up."""
+
+    table: str
+    date_column: str
+    seller: str  # the salesperson column as filtered by the scope
+    product_only: bool  # goods groupings read only rows with a product
+
+
+def _source(rollups: bool, goods: bool) -> _Source:
+    if not rollups:
+        # ``salesperson_id + 0``: without table statistics SQLite would otherwise walk a busy
+        # salesperson's whole history through the salesperson index instead of the few days
+        # through the date index.
+        return _Source(Fact._meta.db_table, "business_date", "salesperson_id + 0", goods)
+    model = RollupMonthProduct if goods else RollupMonthCustomer
+    return _Source(model._meta.db_table, "month", "salesperson_id", False)
+
+
+# group_by → (the source column grouped first, the table that maps it to the row's key and label:
+# (table, key column or None for the row itself, label table or None, label columns))
+_BASE_COLUMN = {"salesperson": "salesperson_id", "customer": "customer_id", "product": "product_id",
+                "category": "product_id", "region": "customer_id", "team": "team_id"}
+
+
+def _label_join(group_by: str) -> tuple[str, str, str]:
+    """(JOIN clause on the grouped key ``g.k``, name expression, detail expression) for the groupings
+    whose label is a column of another table; ('', NULL, NULL) for the others."""
+    if group_by == "customer":
+        return f"LEFT JOIN {Customer._meta.db_table} x ON x.id = g.k", "x.name", "x.code"
+    if group_by == "product":
+        return f"LEFT JOIN {Product._meta.db_table} x ON x.id = g.k", "x.name", "x.sku"
+    if group_by == "category":
+        return f"LEFT JOIN {Category._meta.db_table} x ON x.id = g.k", "x.name", "x.code"
+    return "", "NULL", "NULL"
+
+
+def figures_sql(group_by: str, periods: int, *, rollups: bool, scope_size: int | None) -> tuple[str, list[str]]:
+    """The SQL of ``period_figures`` and the names of its figure columns (``p<i>_<measure>``), with
+    placeholders for each period's (start, end) and then the scope's ids."""
+    goods = group_by in GOODS_GROUPINGS
+    measures = REPORTED[:3] if goods else REPORTED
+    src = _source(rollups, goods)
+    names, sums, spans = [], [], []
+    for i in range(periods):
+        spans.append(f"{src.date_column} BETWEEN %s AND %s")
+        for m in measures:
+            kinds = ", ".join(f"'{k}'" for k in sorted(MEASURES[m]))
+            names.append(f"p{i}_{m}")
+            sums.append(f"SUM(CASE WHEN {src.date_column} BETWEEN %s AND %s AND kind IN ({kinds}) THEN amount ELSE 0 END)")
+    all_kinds = ", ".join(f"'{k}'" for k in _kinds(measures))
+    where = [f"({' OR '.join(spans)})", f"kind IN ({all_kinds})"]
+    if scope_size is not None:
+        where.append(f"{src.seller} IN ({', '.join(['%s'] * scope_size)})")
+    if src.product_only:
+        where.append("product_id IS NOT NULL")
+    base = _BASE_COLUMN[group_by]
+    # every name below is a constant of this module or a model's table: only values are parameters
+    inner = (f"SELECT {base} AS k, {', '.join(f'{s} AS {n}' for s, n in zip(sums, names, strict=True))} FROM {src.table} "  # noqa: S608
+             f"WHERE {' AND '.join(where)} GROUP BY {base}")
+    if group_by in {"region", "category"}:  # grouped by customer or product first, then by their region or category
+        parent, column = ((Customer._meta.db_table, "region") if group_by == "region"
+                          else (Product._meta.db_table, "category_id"))
+        inner = (f"SELECT y.{column} AS k, {', '.join(f'SUM(i.{n}) AS {n}' for n in names)} FROM ({inner}) i "  # noqa: S608
+                 f"LEFT JOIN {parent} y ON y.id = i.k GROUP BY y.{column}")
+    join, label, detail = _label_join(group_by)
+    return (f"SELECT g.k, {label}, {detail}, {', '.join(f'g.{n}' for n in names)} FROM ({inner}) g {join}",  # noqa: S608
+            names)
+
+
+def _fen(value) -> Decimal:
+    return Decimal(value).scaleb(-2) if value else ZERO
+
+
+def period_figures(user, periods: Sequence[ReportPeriod], group_by: str) -> tuple[list[dict], dict, dict]:
+    """([{key: Figures} per period], {key: label}, {key: detail}) for the rows the user may see: ONE
+    GROUP BY query over the facts (day, five-day) or a month roll-up (month, quarter, year) with a
+    conditional sum per period and measure, like the benchmark's reference over the raw facts. Labels
+    of customers, products and categories come joined to the grouped rows.
+
+    Money stays integer fen in SQL; each figure becomes a Decimal once, and a period without any
+    figure for a row is the shared ``EMPTY`` (most customers have figures in one period of three)."""
+    scope = salesperson_scope(user)
+    goods = group_by in GOODS_GROUPINGS
+    out: list[dict] = [{} for _ in periods]
+    if scope is not None and not scope:
+        return out, {}, {}
+    rollups = periods[0].reads_rollups
+    sql, names = figures_sql(group_by, len(periods), rollups=rollups, scope_size=None if scope is None else len(scope))
+    per_period = len(names) // len(periods)
+    spans = [(p.first_month, p.end) if rollups else (p.start, p.end) for p in periods]
+    params: list = [bound for span in spans for _ in range(per_period) for bound in span]
+    params += [bound for span in spans for bound in span]
+    if scope is not None:
+        params += sorted(scope)
+    labels, details = {}, {}
+    empty = EMPTY_GOODS if goods else EMPTY
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for row in cursor.fetchall():
+            key = _normal_key(group_by, row[0])
+            if row[1] is not None:
+                labels[key], details[key] = row[1], row[2]
+            for i, figures in enumerate(out):
+                o, s, v, *r = row[3 + i * per_period:3 + (i + 1) * per_period]
+                if not (o or s or v or (r and r[0])):
+                    figures[key] = empty
+                    continue
+                figures[key] = Figures(ordered=_fen(o), shipped=_fen(s), invoiced=_fen(v),
+                                       received=None if goods else _fen(r[0]))
+    return out, labels, details
 
 
 def _kinds(measures: Iterable[str]) -> list[str]:
     return sorted(k for m in measures for k in MEASURES[m])
-
-
-def _region_of_customer() -> Subquery:
-    return Subquery(Customer.objects.filter(pk=Outer("customer_id")).order_by().values("region")[:1])
-
-
-def _category_of_product() -> Subquery:
-    return Subquery(Product.objects.filter(pk=Outer("product_id")).order_by().values("category_id")[:1],
-                    output_field=IntegerField())
-
-
-# group_by → the key expression on each source
-_FACT_KEYS = {
-    "salesperson": F("salesperson_id"), "customer": F("customer_id"), "product": F("product_id"),
-    "category": F("product__category_id"), "region": F("customer__region"), "team": F("team_id"),
-}
-_CUSTOMER_ROLLUP_KEYS = {
-    "salesperson": F("salesperson_id"), "customer": F("customer_id"), "team": F("team_id"),
-    "region": _region_of_customer,
-}
-_PRODUCT_ROLLUP_KEYS = {"product": F("product_id"), "category": _category_of_product}
-_PAYMENT_KEYS = {
-    "salesperson": F("customer__salesperson_id"), "customer": F("customer_id"), "region": F("customer__region"),
-    "team": F("customer__salesperson__team_id"),
-}
-_CUSTOMER_KEYS = {"salesperson": F("salesperson_id"), "customer": F("pk"), "region": F("region"),
-                  "team": F("salesperson__team_id")}
-
-
-def _key_expr(table: dict, group_by: str):
-    expr = table[group_by]
-    return expr() if callable(expr) else expr
 
 
 def _normal_key(group_by: str, key):
@@ -229,35 +311,12 @@ def _scoped(qs: QuerySet, scope: frozenset[int] | None, field_name: str) -> Quer
     return qs if scope is None else qs.filter(**{f"{field_name}__in": scope})
 
 
-def period_figures(user, period: ReportPeriod, group_by: str) -> dict:
-    """{key: Figures} of the period for the rows the user may see: one GROUP BY query, on the
-    facts (day, five-day) or on a month roll-up (month, quarter, year).
-
-    Facts are narrowed as ``Fact.objects.visible_to`` does (the salesperson in the user's scope), but
-    on ``salesperson_id + 0``: without table statistics SQLite would otherwise walk a busy salesperson's
-    whole history through the salesperson index instead of the few days through the date index."""
-    scope = salesperson_scope(user)
-    goods = group_by in GOODS_GROUPINGS
-    measures = REPORTED[:3] if goods else REPORTED
-    if period.reads_rollups:
-        model, keys = (RollupMonthProduct, _PRODUCT_ROLLUP_KEYS) if goods else (RollupMonthCustomer,
-                                                                               _CUSTOMER_ROLLUP_KEYS)
-        qs = _scoped(model.objects.filter(month__gte=period.first_month, month__lte=period.end,
-                                          kind__in=_kinds(measures)), scope, "salesperson_id")
-    else:
-        keys = _FACT_KEYS
-        qs = _scoped(Fact.objects.alias(seller=F("salesperson_id") + 0), scope, "seller").filter(
-            business_date__gte=period.start, business_date__lte=period.end, kind__in=_kinds(measures))
-        if goods:
-            qs = qs.filter(product_id__isnull=False)
-    rows = qs.order_by().annotate(k=_key_expr(keys, group_by)).values("k").annotate(**_sums(measures))
-    return {
-        _normal_key(group_by, r["k"]): Figures(
-            ordered=r["ordered"] or ZERO, shipped=r["shipped"] or ZERO, invoiced=r["invoiced"] or ZERO,
-            received=None if goods else (r["received"] or ZERO),
-        )
-        for r in rows
-    }
+_PAYMENT_KEYS = {
+    "salesperson": F("customer__salesperson_id"), "customer": F("customer_id"), "region": F("customer__region"),
+    "team": F("customer__salesperson__team_id"),
+}
+_CUSTOMER_KEYS = {"salesperson": F("salesperson_id"), "customer": F("pk"), "region": F("region"),
+                  "team": F("salesperson__team_id")}
 
 
 def _day_bounds(period: ReportPeriod) -> tuple[datetime, datetime]:
@@ -273,7 +332,7 @@ def pending_received(user, period: ReportPeriod, group_by: str) -> dict:
     qs = Payment.objects.filter(status=PaymentStatus.PENDING, received_on__gte=period.start,
                                 received_on__lte=period.end)
     qs = _scoped(qs, salesperson_scope(user), "customer__salesperson_id")
-    rows = (qs.order_by().annotate(k=_key_expr(_PAYMENT_KEYS, group_by)).values("k")
+    rows = (qs.order_by().annotate(k=_PAYMENT_KEYS[group_by]).values("k")
             .annotate(receipts=Sum("amount", filter=Q(kind=PaymentKind.RECEIPT)),
                       refunds=Sum("amount", filter=Q(kind=PaymentKind.REFUND))))
     return {r["k"]: (r["receipts"] or ZERO) - (r["refunds"] or ZERO) for r in rows}
@@ -284,7 +343,7 @@ def new_customers(user, period: ReportPeriod, group_by: str) -> dict:
     start, end = _day_bounds(period)
     qs = _scoped(Customer.objects.filter(created_at__gte=start, created_at__lt=end), salesperson_scope(user),
                  "salesperson_id")
-    rows = qs.order_by().annotate(k=_key_expr(_CUSTOMER_KEYS, group_by)).values("k").annotate(n=Count("pk"))
+    rows = qs.order_by().annotate(k=_CUSTOMER_KEYS[group_by]).values("k").annotate(n=Count("pk"))
     return {r["k"]: r["n"] for r in rows}
 
 
@@ -322,33 +381,35 @@ def targets(user, period: ReportPeriod) -> Targets:
 # --- labels and the rows every report lists ------------------------------------------------------------
 
 
-def _labels(user, group_by: str, keys: set) -> tuple[dict, dict]:
+def _labels(user, group_by: str, keys: set, known: dict, known_details: dict) -> tuple[dict, dict]:
     """({key: label}, {key: detail}) for the keys with figures, plus (as keys of the labels) the rows
-    that are listed even without figures: every visible active salesperson; every visible team."""
+    that are listed even without figures: every visible active salesperson; every visible team.
+    ``known`` holds the labels the figures' query joined (customers, products, categories): only
+    keys without one (pending money or new customers of a customer without figures) are read."""
     real = {k for k in keys if k is not None}
     scope = salesperson_scope(user)
     if group_by == "salesperson":
         listed = Q(groups__name=Role.SALESPERSON, is_active=True)
         if scope is not None:
             listed &= Q(pk__in=scope)
-        users = User.objects.filter(Q(pk__in=real) | listed).select_related("team").distinct()
-        return ({u.pk: u.display_name for u in users}, {u.pk: u.team.name if u.team_id else "" for u in users})
+        users = list(User.objects.filter(Q(pk__in=real) | listed).distinct()
+                     .values_list("pk", "name", "first_name", "last_name", "username", "team__name"))
+        # User.display_name without building users
+        return ({u[0]: u[1] or f"{u[2]} {u[3]}".strip() or u[4] for u in users}, {u[0]: u[5] or "" for u in users})
     if group_by == "team":
         listed = Q() if scope is None else Q(manager=user) | Q(members__pk__in=scope)
-        teams = SalesTeam.objects.filter(Q(pk__in=real) | listed).distinct()
-        return {t.pk: t.name for t in teams}, {}
-    if not real:
-        return {}, {}
-    if group_by == "customer":
-        rows = Customer.objects.filter(pk__in=real).values_list("pk", "name", "code")
-    elif group_by == "product":
-        rows = Product.objects.filter(pk__in=real).values_list("pk", "name", "sku")
-    elif group_by == "category":
-        rows = Category.objects.filter(pk__in=real).values_list("pk", "name", "code")
-    else:  # region: the key is the label
+        teams = SalesTeam.objects.filter(Q(pk__in=real) | listed).distinct().values_list("pk", "name")
+        return dict(teams), {}
+    if group_by == "region":  # the key is the label
         return {k: k or NO_REGION for k in real}, {}
-    rows = list(rows)
-    return {pk: name for pk, name, _ in rows}, {pk: code for pk, _, code in rows}
+    missing = real - known.keys()
+    if not missing:
+        return known, known_details
+    labels, details = dict(known), dict(known_details)
+    model, detail = {"customer": (Customer, "code"), "product": (Product, "sku"), "category": (Category, "code")}[group_by]
+    for pk, name, code in model.objects.filter(pk__in=missing).values_list("pk", "name", detail):
+        labels[pk], details[pk] = name, code
+    return labels, details
 
 
 def performance_measure() -> str:
@@ -377,16 +438,14 @@ def sales_report(user, kind: str, day: date, group_by: str, *, measure: str | No
     measure = measure or performance_measure()
     today = today or timezone.localdate()
     goods = group_by in GOODS_GROUPINGS
-    empty = Figures(received=None) if goods else Figures()
+    empty = EMPTY_GOODS if goods else EMPTY
 
-    current = period_figures(user, period, group_by)
-    previous = period_figures(user, before, group_by)
-    last = period_figures(user, last_year, group_by)
+    (current, previous, last), known, known_details = period_figures(user, (period, before, last_year), group_by)
     pending = {} if goods else pending_received(user, period, group_by)
     created = {} if goods else new_customers(user, period, group_by)
     goals = targets(user, period)
-    keys = set(current) | set(previous) | set(last) | set(pending) | set(created)  # totals = sum of rows
-    labels, details = _labels(user, group_by, keys)
+    keys = set(current) | set(pending) | set(created)  # totals = sum of rows; every period has the same keys
+    labels, details = _labels(user, group_by, keys, known, known_details)
     keys |= set(labels)
 
     def target_of(key) -> Decimal | None:
