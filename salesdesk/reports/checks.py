@@ -193,7 +193,7 @@ def check_figures(period: str | ReportPeriod) -> FigureCheck:
     """The report's month figures per salesperson against the ledger facts, and its received total
     against finance's confirmed payments. Four queries at most, whatever the number of people."""
     p = _period(period)
-    report = period_figures(EVERYONE, p, "salesperson")
+    (report,), _, _ = period_figures(EVERYONE, (p,), "salesperson")
     ledger = _ledger_scan(p)
     keys = set(report) | set(ledger)
     real = [k for k in keys if k is not None]

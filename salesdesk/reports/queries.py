@@ -70,7 +70,7 @@ NONE_LABELS = {"salesperson": "（无业务员）", "team": "（无团队）", "
                "product": "（无产品）"}
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Figures:
     """Amounts of one row in one period (含税). ``received`` is None where money has no place
     (grouped by product or category)."""
@@ -95,7 +95,7 @@ EMPTY = Figures()
 EMPTY_GOODS = Figures(received=None)
 
 
-@dataclass
+@dataclass(slots=True)
 class ReportRow:
     """One row of a report (or its totals, ``key`` None and ``is_total`` set)."""
 
@@ -419,11 +419,11 @@ def performance_measure() -> str:
 
 def _rank(rows: list[ReportRow]) -> None:
     """Competition ranking (1, 2, 2, 4) by 业绩, highest first; rows without 业绩 have no rank."""
-    ranked = sorted((r for r in rows if r.performance is not None), key=lambda r: -r.performance)
+    ranked = sorted(((r.performance, r) for r in rows if r.performance is not None), key=lambda pr: -pr[0])
     previous_value, previous_rank = None, 0
-    for position, row in enumerate(ranked, start=1):
-        if row.performance != previous_value:
-            previous_value, previous_rank = row.performance, position
+    for position, (value, row) in enumerate(ranked, start=1):
+        if value != previous_value:
+            previous_value, previous_rank = value, position
         row.rank = previous_rank
 
 
