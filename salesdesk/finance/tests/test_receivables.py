@@ -13,6 +13,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
@@ -336,6 +337,9 @@ def test_age_since_shipment_counts_days_from_dispatch(personas, days, bucket):
     assert row.overdue == D("0.00")
 
 
+# The payment is allocated "now": aging as of AS_OF counts allocations made by its end, so the test runs on
+# AS_OF itself (it failed after midnight Beijing time, when "now" was the next day).
+@time_machine.travel(timezone.make_aware(datetime(2026, 11, 27, 12, 0)), tick=True)
 def test_aging_overdue_is_everything_past_due_and_settled_customers_have_no_row(personas):
     cust = credit_customer(personas, days=30)
     settled = credit_customer(personas, days=30)
