@@ -232,7 +232,9 @@ def figures_sql(group_by: str, periods: int, *, rollups: bool, scope_size: int |
         for m in measures:
             kinds = ", ".join(f"'{k}'" for k in sorted(MEASURES[m]))
             names.append(f"p{i}_{m}")
-            sums.append(f"SUM(CASE WHEN {src.date_column} BETWEEN %s AND %s AND kind IN ({kinds}) THEN amount ELSE 0 END)")
+            # BIGINT: PostgreSQL sums bigints as numeric, which the driver would turn into Decimals
+            sums.append(f"CAST(SUM(CASE WHEN {src.date_column} BETWEEN %s AND %s AND kind IN ({kinds}) THEN amount ELSE 0 END)"
+                        " AS BIGINT)")
     all_kinds = ", ".join(f"'{k}'" for k in _kinds(measures))
     where = [f"({' OR '.join(spans)})", f"kind IN ({all_kinds})"]
     if scope_size is not None:
@@ -246,7 +248,7 @@ def figures_sql(group_by: str, periods: int, *, rollups: bool, scope_size: int |
     if group_by in {"region", "category"}:  # grouped by customer or product first, then by their region or category
         parent, column = ((Customer._meta.db_table, "region") if group_by == "region"
                           else (Product._meta.db_table, "category_id"))
-        inner = (f"SELECT y.{column} AS k, {', '.join(f'SUM(i.{n}) AS {n}' for n in names)} FROM ({inner}) i "  # noqa: S608
+        inner = (f"SELECT y.{column} AS k, {', '.join(f'CAST(SUM(i.{n}) AS BIGINT) AS {n}' for n in names)} FROM ({inner}) i "  # noqa: S608
                  f"LEFT JOIN {parent} y ON y.id = i.k GROUP BY y.{column}")
     join, label, detail = _label_join(group_by)
     return (f"SELECT g.k, {label}, {detail}, {', '.join(f'g.{n}' for n in names)} FROM ({inner}) g {join}",  # noqa: S608
