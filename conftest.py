@@ -46,6 +46,23 @@ def _huey_immediate():
 
 
 @pytest.fixture
+def queue_down(_huey_immediate, monkeypatch):
+    """A real (not immediate) queue whose storage refuses every message as Redis does when it is down."""
+    huey = _huey_immediate
+    huey.immediate = False
+
+    def refuse(*args, **kwargs):
+        import redis
+
+        raise redis.exceptions.ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(huey.storage, "enqueue", refuse)
+    yield huey
+    monkeypatch.undo()
+    huey.immediate = True
+
+
+@pytest.fixture
 def personas(db):
     """The organisation and accounts of ``seed_demo --scale users`` (API.md), by username."""
     from salesdesk.core.testing.personas import make_personas

@@ -7,7 +7,6 @@ These tests commit for real (``transaction=True``): the job is queued in ``trans
 from __future__ import annotations
 
 import pytest
-import redis
 
 from salesdesk.commission import services
 from salesdesk.commission.models import CommissionRun, RunStatus
@@ -19,21 +18,6 @@ from .run_factories import month_with_money
 pytestmark = pytest.mark.django_db(transaction=True)
 
 RUNS = "/api/v1/commission/runs"
-
-
-@pytest.fixture
-def queue_down(_huey_immediate, monkeypatch):
-    """A real (not immediate) queue whose storage refuses every message as Redis does when it is down."""
-    huey = _huey_immediate
-    huey.immediate = False
-
-    def refuse(*args, **kwargs):
-        raise redis.exceptions.ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
-
-    monkeypatch.setattr(huey.storage, "enqueue", refuse)
-    yield huey
-    monkeypatch.undo()
-    huey.immediate = True
 
 
 def test_starting_a_run_with_the_queue_down_answers_503_with_a_bilingual_reason(api, personas, queue_down):

@@ -5,7 +5,6 @@ bilingual message, and a failed job row with the reason instead of a job "queued
 from __future__ import annotations
 
 import pytest
-import redis
 
 from salesdesk.core.models import ExportLog, JobRun, JobStatus, Notification
 from salesdesk.reports import detail_ledger as ledger
@@ -18,21 +17,6 @@ pytestmark = pytest.mark.django_db
 
 QUERY = "start=2026-10-01&end=2026-10-31"
 URL = f"/reports/ledger/?{QUERY}&export=xlsx"
-
-
-@pytest.fixture
-def queue_down(_huey_immediate, monkeypatch):
-    """A real (not immediate) queue whose storage refuses every message as Redis does when it is down."""
-    huey = _huey_immediate
-    huey.immediate = False
-
-    def refuse(*args, **kwargs):
-        raise redis.exceptions.ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
-
-    monkeypatch.setattr(huey.storage, "enqueue", refuse)
-    yield huey
-    monkeypatch.undo()
-    huey.immediate = True
 
 
 @pytest.fixture
