@@ -23,8 +23,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.apps import apps as django_apps
-from django.db import connection
+from salesdesk.core.testing.snapshot import snapshot as table_snapshot
 
 VARIANTS = {"own": "sales1", "team": "sales3", "other": "sales2"}
 TAGS = {"own": "本人甲", "team": "同组丙", "other": "他组乙"}
@@ -218,35 +217,13 @@ def page_text(response) -> str:
 # --- nothing written ------------------------------------------------------------------------------
 
 
-def _business_tables() -> list[tuple[str, str | None]]:
-    out = []
-    for model in django_apps.get_models():
-        if not model.__module__.startswith("salesdesk.") or model._meta.proxy or not model._meta.managed:
-            continue
-        names = {f.name for f in model._meta.concrete_fields}
-        out.append((model._meta.db_table, "updated_at" if "updated_at" in names else None))
-    return sorted(out)
-
-
 # tables a refused request may touch: the token's last use, the session, job bookkeeping
 VOLATILE = ("org_apitoken",)
 
 
 def snapshot() -> dict[str, object]:
     """Every SalesDesk table's row count and latest ``updated_at`` in one query (as R2 does)."""
-    quote = connection.ops.quote_name
-    labels, parts = [], []
-    for table, updated in _business_tables():
-        if table in VOLATILE:
-            continue
-        labels.append(f"{table} rows")
-        parts.append(f"(SELECT COUNT(*) FROM {quote(table)})")  # noqa: S608
-        if updated:
-            labels.append(f"{table} updated_at")
-            parts.append(f"(SELECT MAX({quote(updated)}) FROM {quote(table)})")  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts))
-        return dict(zip(labels, cursor.fetchone(), strict=True))
+    return table_snapshot(exclude=VOLATILE)
 
 
 def changed(before: dict, after: dict) -> dict:

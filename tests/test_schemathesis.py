@@ -19,10 +19,9 @@ from collections import Counter
 
 import pytest
 import schemathesis
-from django.apps import apps as django_apps
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
-from django.db import close_old_connections, connection, transaction
+from django.db import close_old_connections, transaction
 from django.test import override_settings
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
@@ -34,6 +33,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from salesdesk.core.testing import access
+from salesdesk.core.testing.snapshot import snapshot
 
 pytestmark = [pytest.mark.schemathesis, pytest.mark.django_db]
 
@@ -80,33 +80,6 @@ def in_process(world, db):
     finally:
         request_started.connect(close_old_connections)
         request_finished.connect(close_old_connections)
-
-
-def _business_tables() -> list[tuple[str, str | None]]:
-    """(table, its ``updated_at`` column or None) of every SalesDesk model, history tables included."""
-    out = []
-    for model in django_apps.get_models():
-        if not model.__module__.startswith("salesdesk.") or model._meta.proxy or not model._meta.managed:
-            continue
-        names = {f.name for f in model._meta.concrete_fields}
-        out.append((model._meta.db_table, "updated_at" if "updated_at" in names else None))
-    return sorted(out)
-
-
-def snapshot() -> dict[str, object]:
-    """Every SalesDesk table's row count and latest ``updated_at``, read in one query (R2: a refused
-    request must change nothing). Table names come from the models' metadata."""
-    quote = connection.ops.quote_name
-    labels, parts = [], []
-    for table, updated in _business_tables():
-        labels.append(f"{table} rows")
-        parts.append(f"(SELECT COUNT(*) FROM {quote(table)})")  # noqa: S608
-        if updated:
-            labels.append(f"{table} updated_at")
-            parts.append(f"(SELECT MAX({quote(updated)}) FROM {quote(table)})")  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts))
-        return dict(zip(labels, cursor.fetchone(), strict=True))
 
 
 @schema.parametrize()
