@@ -202,8 +202,8 @@ def _source(rollups: bool, goods: bool) -> _Source:
     return _Source(model._meta.db_table, "month", "salesperson_id", False)
 
 
-# group_by → (the source column grouped first, the table that maps it to the row's key and label:
-# (table, key column or None for the row itself, label table or None, label columns))
+# group_by → the source column grouped first (region and category are then grouped again through the
+# customer's or product's row, see figures_sql)
 _BASE_COLUMN = {"salesperson": "salesperson_id", "customer": "customer_id", "product": "product_id",
                 "category": "product_id", "region": "customer_id", "team": "team_id"}
 
