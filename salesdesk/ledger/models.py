@@ -204,3 +204,27 @@ class RollupMonthProduct(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month} {self.salesperson_id} {self.product_id} {self.kind}"
+
+
+class RollupMonthProductAll(models.Model):
+    """Month × product (× kind) over every salesperson: what the product and category reports of those who
+    see every salesperson read. ``RollupMonthProduct`` holds a row per salesperson as well, several times as
+    many, because the reports of salespeople and managers are narrowed by salesperson."""
+
+    month = models.DateField()
+    product_id = models.BigIntegerField()
+    kind = models.CharField(max_length=12, choices=FactKind.choices)
+    amount = MoneyField(default=0)
+    tax = MoneyField(default=0)
+    quantity = QuantityField(default=0)
+    facts = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("月产品汇总（全部业务员）")
+        verbose_name_plural = _("月产品汇总（全部业务员）")
+        constraints = [
+            models.UniqueConstraint(fields=["month", "product_id", "kind"], name="rollup_month_product_all_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month} {self.product_id} {self.kind}"

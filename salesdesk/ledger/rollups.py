@@ -1,5 +1,6 @@
-"""Roll-ups: sums of facts per day × salesperson, month × salesperson × customer and month ×
-salesperson × product, kept by ``record()`` in the recording transaction (DESIGN.md, "The ledger").
+"""Roll-ups: sums of facts per day × salesperson, month × salesperson × customer, month ×
+salesperson × product and month × product (every salesperson together), kept by ``record()`` in the
+recording transaction (DESIGN.md, "The ledger").
 
 Writes are upserts that add to the stored sums, in sorted key order so two transactions touching
 the same keys take their row locks in the same order and cannot deadlock. ``rebuild`` recomputes a
@@ -19,7 +20,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 from salesdesk.core.lib.money import from_fen, from_milli, to_fen, to_milli
 
 from .choices import MONEY_KINDS
-from .models import Fact, RollupDay, RollupMonthCustomer, RollupMonthProduct
+from .models import Fact, RollupDay, RollupMonthCustomer, RollupMonthProduct, RollupMonthProductAll
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,9 @@ MONTH_PRODUCT = Table(
     RollupMonthProduct, "month", ("salesperson_id", "team_id", "product_id", "kind"),
     ("amount", "tax", "quantity", "facts"),
 )
-TABLES = (DAY, MONTH_CUSTOMER, MONTH_PRODUCT)
+MONTH_PRODUCT_ALL = Table(RollupMonthProductAll, "month", ("product_id", "kind"), ("amount", "tax", "quantity", "facts"))
+TABLES = (DAY, MONTH_CUSTOMER, MONTH_PRODUCT, MONTH_PRODUCT_ALL)
+GOODS_TABLES = (MONTH_PRODUCT, MONTH_PRODUCT_ALL)  # goods facts with a product only
 
 
 def _month(d: date) -> date:
@@ -50,7 +53,7 @@ def _month(d: date) -> date:
 
 
 def _key(table: Table, fact: Fact) -> tuple | None:
-    if table is MONTH_PRODUCT and (fact.product_id is None or fact.kind in MONEY_KINDS):
+    if table in GOODS_TABLES and (fact.product_id is None or fact.kind in MONEY_KINDS):
         return None
     values = {
         "day": fact.business_date, "month": _month(fact.business_date),
@@ -106,7 +109,7 @@ def apply(facts: Sequence[Fact]) -> None:
 def _fact_groups(table: Table, start: date, end: date) -> dict[tuple, list[int]]:
     """The table's rows for [start, end] computed from facts by SQL."""
     facts = Fact.objects.filter(business_date__gte=start, business_date__lte=end)
-    if table is MONTH_PRODUCT:
+    if table in GOODS_TABLES:
         facts = facts.exclude(product_id=None).exclude(kind__in=MONEY_KINDS)
     dims = {
         "day": models.F("business_date"), "month": TruncMonth("business_date", output_field=models.DateField()),

@@ -8,9 +8,11 @@ figures for the previous period (环比) and the same period last year (同比).
 
 Where figures come from (DESIGN.md, "The ledger"):
 
-- day and five-day read ``Fact`` through its date index (``business_date`` range), GROUP BY in SQL;
+- day and five-day read ``RollupDay`` when grouped by salesperson or team, otherwise ``Fact`` through its
+  date index (``business_date`` range), GROUP BY in SQL;
 - month, quarter and year read the month roll-ups: ``RollupMonthCustomer`` when grouped by
-  salesperson, customer, region or team, ``RollupMonthProduct`` by product or category;
+  salesperson, customer, region or team; by product or category ``RollupMonthProductAll`` for those who
+  see every salesperson and ``RollupMonthProduct`` (per salesperson) for the others;
 - pending money reads ``finance.Payment`` rows still ``pending`` by their ``received_on`` date, per the
   customer's salesperson; new customers are ``customers.Customer`` rows created in the period, per
   their salesperson; targets are ``team.SalesTarget`` months.
@@ -32,21 +34,25 @@ pending money, one for new customers, one for targets, one for labels (and the c
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from operator import attrgetter
 
 from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from salesdesk.catalog.models import Category, Product
+from salesdesk.core.lib.collection import collection_paused
+from salesdesk.core.lib.money import from_fen
 from salesdesk.customers.models import Customer
 from salesdesk.finance.choices import PaymentKind, PaymentStatus
 from salesdesk.finance.models import Payment
 from salesdesk.ledger.choices import MEASURES
-from salesdesk.ledger.models import Fact, RollupMonthCustomer, RollupMonthProduct
+from salesdesk.ledger.models import Fact, RollupDay, RollupMonthCustomer, RollupMonthProduct, RollupMonthProductAll
 from salesdesk.org.models import CompanyProfile, SalesTeam, User
 from salesdesk.org.roles import Role
 from salesdesk.org.visibility import salesperson_scope
@@ -72,27 +78,50 @@ NONE_LABELS = {"salesperson": "（无业务员）", "team": "（无团队）", "
 
 @dataclass(slots=True)
 class Figures:
-    """Amounts of one row in one period (含税). ``received`` is None where money has no place
-    (grouped by product or category)."""
+    """Amounts of one row in one period (含税), held as integer fen as the database sums them: a report of
+    90,000 customers builds 270,000 of these, and each becomes a Decimal only when it is read.
+    ``received_fen`` is None where money has no place (grouped by product or category)."""
 
-    ordered: Decimal = ZERO
-    shipped: Decimal = ZERO
-    invoiced: Decimal = ZERO
-    received: Decimal | None = ZERO
+    ordered_fen: int = 0
+    shipped_fen: int = 0
+    invoiced_fen: int = 0
+    received_fen: int | None = 0
+
+    @property
+    def ordered(self) -> Decimal:
+        return from_fen(self.ordered_fen)
+
+    @property
+    def shipped(self) -> Decimal:
+        return from_fen(self.shipped_fen)
+
+    @property
+    def invoiced(self) -> Decimal:
+        return from_fen(self.invoiced_fen)
+
+    @property
+    def received(self) -> Decimal | None:
+        return None if self.received_fen is None else from_fen(self.received_fen)
 
     def measure(self, name: str) -> Decimal | None:
         return getattr(self, name)
 
+    def fen(self, name: str) -> int | None:
+        """The measure ``name`` in fen (``FEN[name](figures)`` is the same, without the lookup)."""
+        return FEN[name](self)
+
     def __add__(self, other: Figures) -> Figures:
         return Figures(
-            ordered=self.ordered + other.ordered, shipped=self.shipped + other.shipped,
-            invoiced=self.invoiced + other.invoiced,
-            received=None if self.received is None or other.received is None else self.received + other.received,
+            self.ordered_fen + other.ordered_fen, self.shipped_fen + other.shipped_fen,
+            self.invoiced_fen + other.invoiced_fen,
+            None if self.received_fen is None or other.received_fen is None else self.received_fen + other.received_fen,
         )
 
 
+# measure name → its getter in fen
+FEN = {name: attrgetter(f"{name}_fen") for name in REPORTED}
 EMPTY = Figures()
-EMPTY_GOODS = Figures(received=None)
+EMPTY_GOODS = Figures(received_fen=None)
 
 
 @dataclass(slots=True)
@@ -184,7 +213,7 @@ class SalesReport:
 
 @dataclass(frozen=True)
 class _Source:
-    """Where a report's figures are read: the facts (day, five-day) or a month roll-up."""
+    """Where a report's figures are read: the facts or the day roll-up (day, five-day), or a month roll-up."""
 
     table: str
     date_column: str
@@ -192,20 +221,34 @@ class _Source:
     product_only: bool  # goods groupings read only rows with a product
 
 
-def _source(rollups: bool, goods: bool) -> _Source:
-    if not rollups:
-        # ``salesperson_id + 0``: without table statistics SQLite would otherwise walk a busy
-        # salesperson's whole history through the salesperson index instead of the few days
-        # through the date index.
-        return _Source(Fact._meta.db_table, "business_date", "salesperson_id + 0", goods)
-    model = RollupMonthProduct if goods else RollupMonthCustomer
-    return _Source(model._meta.db_table, "month", "salesperson_id", False)
+def _source(group_by: str, rollups: bool, *, scoped: bool) -> _Source:
+    goods = group_by in GOODS_GROUPINGS
+    if rollups:
+        if goods and not scoped:  # every salesperson: the roll-up without them, several times smaller
+            return _Source(RollupMonthProductAll._meta.db_table, "month", "", False)
+        model = RollupMonthProduct if goods else RollupMonthCustomer
+        return _Source(model._meta.db_table, "month", "f.salesperson_id", False)
+    if group_by in DAY_ROLLUP_GROUPINGS:  # a day's few rows per salesperson instead of its thousands of facts
+        return _Source(RollupDay._meta.db_table, "day", "f.salesperson_id", False)
+    # ``salesperson_id + 0``: without table statistics SQLite would otherwise walk a busy salesperson's whole
+    # history through the salesperson index instead of the few days through the date index.
+    return _Source(Fact._meta.db_table, "business_date", "f.salesperson_id + 0", goods)
 
 
-# group_by → the source column grouped first (region and category are then grouped again through the
-# customer's or product's row, see figures_sql)
-_BASE_COLUMN = {"salesperson": "salesperson_id", "customer": "customer_id", "product": "product_id",
-                "category": "product_id", "region": "customer_id", "team": "team_id"}
+DAY_ROLLUP_GROUPINGS = frozenset({"salesperson", "team"})  # the day roll-up's dimensions
+
+# group_by → (the grouped column of the source ``f``, or of the customer or product ``y`` joined to it)
+_GROUP_COLUMN = {"salesperson": "f.salesperson_id", "customer": "f.customer_id", "product": "f.product_id",
+                 "category": "y.category_id", "region": "y.region", "team": "f.team_id"}
+
+
+def _parent_join(group_by: str) -> str:
+    """Region and category are columns of the customer or product each source row names."""
+    if group_by == "region":
+        return f"LEFT JOIN {Customer._meta.db_table} y ON y.id = f.customer_id"
+    if group_by == "category":
+        return f"LEFT JOIN {Product._meta.db_table} y ON y.id = f.product_id"
+    return ""
 
 
 def _label_join(group_by: str) -> tuple[str, str, str]:
@@ -220,93 +263,85 @@ def _label_join(group_by: str) -> tuple[str, str, str]:
     return "", "NULL", "NULL"
 
 
-def figures_sql(group_by: str, periods: int, *, rollups: bool, scope_size: int | None) -> tuple[str, list[str]]:
-    """The SQL of ``period_figures`` and the names of its figure columns (``p<i>_<measure>``), with
-    placeholders for each period's (start, end) and then the scope's ids."""
+def figures_sql(group_by: str, spans: int, *, rollups: bool, scope_size: int | None) -> tuple[str, list[str]]:
+    """The SQL of ``period_figures`` for ``spans`` distinct date spans and the names of its figure columns
+    (``p<i>_<measure>``), with placeholders for each span's (start, end) per measure, then each span's
+    (start, end) again, then the scope's ids."""
     goods = group_by in GOODS_GROUPINGS
     measures = REPORTED[:3] if goods else REPORTED
-    src = _source(rollups, goods)
-    names, sums, spans = [], [], []
-    for i in range(periods):
-        spans.append(f"{src.date_column} BETWEEN %s AND %s")
+    src = _source(group_by, rollups, scoped=scope_size is not None)
+    day = f"f.{src.date_column}"
+    names, sums, where_spans = [], [], []
+    for i in range(spans):
+        where_spans.append(f"{day} BETWEEN %s AND %s")
         for m in measures:
             kinds = ", ".join(f"'{k}'" for k in sorted(MEASURES[m]))
             names.append(f"p{i}_{m}")
             # BIGINT: PostgreSQL sums bigints as numeric, which the driver would turn into Decimals
-            sums.append(f"CAST(SUM(CASE WHEN {src.date_column} BETWEEN %s AND %s AND kind IN ({kinds}) THEN amount ELSE 0 END)"
+            sums.append(f"CAST(SUM(CASE WHEN {day} BETWEEN %s AND %s AND f.kind IN ({kinds}) THEN f.amount ELSE 0 END)"
                         " AS BIGINT)")
     all_kinds = ", ".join(f"'{k}'" for k in _kinds(measures))
-    where = [f"({' OR '.join(spans)})", f"kind IN ({all_kinds})"]
+    where = [f"({' OR '.join(where_spans)})", f"f.kind IN ({all_kinds})"]
     if scope_size is not None:
         where.append(f"{src.seller} IN ({', '.join(['%s'] * scope_size)})")
     if src.product_only:
-        where.append("product_id IS NOT NULL")
-    base = _BASE_COLUMN[group_by]
+        where.append("f.product_id IS NOT NULL")
+    column = _GROUP_COLUMN[group_by]
     # every name below is a constant of this module or a model's table: only values are parameters
-    inner = (f"SELECT {base} AS k, {', '.join(f'{s} AS {n}' for s, n in zip(sums, names, strict=True))} FROM {src.table} "  # noqa: S608
-             f"WHERE {' AND '.join(where)} GROUP BY {base}")
-    if group_by in {"region", "category"}:  # grouped by customer or product first, then by their region or category
-        parent, column = ((Customer._meta.db_table, "region") if group_by == "region"
-                          else (Product._meta.db_table, "category_id"))
-        inner = (f"SELECT y.{column} AS k, {', '.join(f'CAST(SUM(i.{n}) AS BIGINT) AS {n}' for n in names)} FROM ({inner}) i "  # noqa: S608
-                 f"LEFT JOIN {parent} y ON y.id = i.k GROUP BY y.{column}")
+    inner = (f"SELECT {column} AS k, {', '.join(f'{s} AS {n}' for s, n in zip(sums, names, strict=True))} "  # noqa: S608
+             f"FROM {src.table} f {_parent_join(group_by)} WHERE {' AND '.join(where)} GROUP BY {column}")
     join, label, detail = _label_join(group_by)
     return (f"SELECT g.k, {label}, {detail}, {', '.join(f'g.{n}' for n in names)} FROM ({inner}) g {join}",  # noqa: S608
             names)
 
 
-def _fen(value) -> Decimal:
-    return Decimal(value).scaleb(-2) if value else ZERO
-
-
 def period_figures(user, periods: Sequence[ReportPeriod], group_by: str) -> tuple[list[dict], dict, dict]:
     """([{key: Figures} per period], {key: label}, {key: detail}) for the rows the user may see: ONE
-    GROUP BY query over the facts (day, five-day) or a month roll-up (month, quarter, year) with a
-    conditional sum per period and measure, like the benchmark's reference over the raw facts. Labels
-    of customers, products and categories come joined to the grouped rows.
+    GROUP BY query over the facts or the day roll-up (day, five-day) or a month roll-up (month, quarter,
+    year) with a conditional sum per period and measure, like the benchmark's reference over the raw facts.
+    Periods reading the same span (a year's previous period is the same year last year) are summed once.
+    Labels of customers, products and categories come joined to the grouped rows.
 
-    Money stays integer fen in SQL; each figure becomes a Decimal once, and a period without any
-    figure for a row is the shared ``EMPTY`` (most customers have figures in one period of three)."""
+    Money stays integer fen; a period without any figure for a row is the shared ``EMPTY`` (most customers
+    have figures in one period of three)."""
     scope = salesperson_scope(user)
     goods = group_by in GOODS_GROUPINGS
     out: list[dict] = [{} for _ in periods]
     if scope is not None and not scope:
         return out, {}, {}
     rollups = periods[0].reads_rollups
-    sql, names = figures_sql(group_by, len(periods), rollups=rollups, scope_size=None if scope is None else len(scope))
-    per_period = len(names) // len(periods)
-    spans = [(p.first_month, p.end) if rollups else (p.start, p.end) for p in periods]
-    params: list = [bound for span in spans for _ in range(per_period) for bound in span]
+    spans = list(dict.fromkeys((p.first_month, p.end) if rollups else (p.start, p.end) for p in periods))
+    where = [spans.index((p.first_month, p.end) if rollups else (p.start, p.end)) for p in periods]
+    sql, names = figures_sql(group_by, len(spans), rollups=rollups, scope_size=None if scope is None else len(scope))
+    width = len(names) // len(spans)
+    params: list = [bound for span in spans for _ in range(width) for bound in span]
     params += [bound for span in spans for bound in span]
     if scope is not None:
         params += sorted(scope)
     labels, details = {}, {}
     empty = EMPTY_GOODS if goods else EMPTY
+    zero_is_none = group_by in {"salesperson", "team", "customer", "product"}  # roll-ups store 0 for "none"
+    starts = [3 + i * width for i in range(len(spans))]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for row in cursor.fetchall():
-            key = _normal_key(group_by, row[0])
+            key = row[0]
+            if zero_is_none and key == 0:
+                key = None
             if row[1] is not None:
                 labels[key], details[key] = row[1], row[2]
-            for i, figures in enumerate(out):
-                o, s, v, *r = row[3 + i * per_period:3 + (i + 1) * per_period]
-                if not (o or s or v or (r and r[0])):
-                    figures[key] = empty
-                    continue
-                figures[key] = Figures(ordered=_fen(o), shipped=_fen(s), invoiced=_fen(v),
-                                       received=None if goods else _fen(r[0]))
+            figures = []
+            for j in starts:
+                o, s, v = row[j] or 0, row[j + 1] or 0, row[j + 2] or 0
+                r = None if goods else row[j + 3] or 0
+                figures.append(Figures(o, s, v, r) if o or s or v or r else empty)
+            for i, period_out in enumerate(out):
+                period_out[key] = figures[where[i]]
     return out, labels, details
 
 
 def _kinds(measures: Iterable[str]) -> list[str]:
     return sorted(k for m in measures for k in MEASURES[m])
-
-
-def _normal_key(group_by: str, key):
-    """Roll-ups store 0 for "none"; facts NULL. Both become None."""
-    if group_by in {"salesperson", "team", "customer", "product"} and key == 0:
-        return None
-    return key
 
 
 def _scoped(qs: QuerySet, scope: frozenset[int] | None, field_name: str) -> QuerySet:
@@ -409,9 +444,20 @@ def _labels(user, group_by: str, keys: set, known: dict, known_details: dict) ->
         return known, known_details
     labels, details = dict(known), dict(known_details)
     model, detail = {"customer": (Customer, "code"), "product": (Product, "sku"), "category": (Category, "code")}[group_by]
-    for pk, name, code in model.objects.filter(pk__in=missing).values_list("pk", "name", detail):
-        labels[pk], details[pk] = name, code
+    condition, param = _any_of(missing)
+    with connection.cursor() as cursor:  # thousands of ids: one parameter instead of one placeholder each
+        cursor.execute(f"SELECT id, name, {detail} FROM {model._meta.db_table} WHERE id {condition}", [param])  # noqa: S608
+        for pk, name, code in cursor.fetchall():
+            labels[pk], details[pk] = name, code
     return labels, details
+
+
+def _any_of(ids: Iterable[int]) -> tuple[str, object]:
+    """(SQL condition on one placeholder, its parameter) for "is one of these integer ids"."""
+    ids = sorted(ids)
+    if connection.vendor == "postgresql":
+        return "= ANY(%s)", ids
+    return "IN (SELECT value FROM json_each(%s))", json.dumps(ids)
 
 
 def performance_measure() -> str:
@@ -419,11 +465,21 @@ def performance_measure() -> str:
     return measure if measure in PERFORMANCE_MEASURES else "ordered"
 
 
-def _rank(rows: list[ReportRow]) -> None:
-    """Competition ranking (1, 2, 2, 4) by 业绩, highest first; rows without 业绩 have no rank."""
-    ranked = sorted(((r.performance, r) for r in rows if r.performance is not None), key=lambda pr: -pr[0])
+def _rank_and_sort(rows: list[ReportRow], measure: str) -> None:
+    """Sort by 业绩, highest first, then label and key, and give competition ranks (1, 2, 2, 4); rows
+    without 业绩 come last and have no rank. One sort on integer fen."""
+    fen = FEN[measure]
+
+    def order(row: ReportRow) -> tuple:
+        value = fen(row.current)
+        return (value is None, -(value or 0), row.label, str(row.key))
+
+    rows.sort(key=order)
     previous_value, previous_rank = None, 0
-    for position, (value, row) in enumerate(ranked, start=1):
+    for position, row in enumerate(rows, start=1):
+        value = fen(row.current)
+        if value is None:
+            break
         if value != previous_value:
             previous_value, previous_rank = value, position
         row.rank = previous_rank
@@ -436,9 +492,13 @@ def sales_report(user, kind: str, day: date, group_by: str, *, measure: str | No
     if group_by not in GROUPINGS:
         raise ValueError(f"unknown grouping {group_by!r}")
     period = report_period(kind, day)
-    before, last_year = period.previous(), period.last_year()
     measure = measure or performance_measure()
-    today = today or timezone.localdate()
+    with collection_paused():  # tens of thousands of rows without cycles: see salesdesk.core.lib.collection
+        return _sales_report(user, period, group_by, measure, today or timezone.localdate())
+
+
+def _sales_report(user, period: ReportPeriod, group_by: str, measure: str, today: date) -> SalesReport:
+    before, last_year = period.previous(), period.last_year()
     goods = group_by in GOODS_GROUPINGS
     empty = EMPTY_GOODS if goods else EMPTY
 
@@ -466,8 +526,7 @@ def sales_report(user, kind: str, day: date, group_by: str, *, measure: str | No
         )
         for key in keys
     ]
-    _rank(rows)
-    rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.label, str(r.key)))
+    _rank_and_sort(rows, measure)
     totals = _totals(rows, group_by, measure, goals, salesperson_scope(user), empty)
     return SalesReport(
         period=period, previous_period=before, last_year_period=last_year, group_by=group_by, measure=measure,
@@ -487,9 +546,9 @@ def _sum_figures(figures: list[Figures], empty: Figures) -> Figures:
     """The field-wise sum (one pass per field: thousands of rows summed as Figures objects were slow)."""
     if not figures:
         return empty
-    return Figures(ordered=sum((f.ordered for f in figures), ZERO), shipped=sum((f.shipped for f in figures), ZERO),
-                   invoiced=sum((f.invoiced for f in figures), ZERO),
-                   received=_sum((f.received for f in figures), ZERO) if empty.received is not None else None)
+    return Figures(sum(f.ordered_fen for f in figures), sum(f.shipped_fen for f in figures),
+                   sum(f.invoiced_fen for f in figures),
+                   _sum((f.received_fen for f in figures), 0) if empty.received_fen is not None else None)
 
 
 def _totals(rows: list[ReportRow], group_by: str, measure: str, goals: Targets, scope, empty: Figures) -> ReportRow:

@@ -14,7 +14,7 @@ from salesdesk.catalog.tests.factories import ProductFactory
 from salesdesk.customers.tests.factories import CustomerFactory
 from salesdesk.ledger import rollups
 from salesdesk.ledger.choices import MONEY_KINDS, FactKind
-from salesdesk.ledger.models import Fact, RollupDay, RollupMonthCustomer, RollupMonthProduct
+from salesdesk.ledger.models import Fact, RollupDay, RollupMonthCustomer, RollupMonthProduct, RollupMonthProductAll
 from salesdesk.ledger.services import FactInput, Share, record
 
 pytestmark = pytest.mark.django_db
@@ -31,6 +31,8 @@ def _snapshot() -> dict[str, set]:
             "month", "salesperson_id", "team_id", "customer_id", "kind", "amount", "tax", "facts")),
         "mp": set(RollupMonthProduct.objects.values_list(
             "month", "salesperson_id", "team_id", "product_id", "kind", "amount", "tax", "quantity", "facts")),
+        "mpa": set(RollupMonthProductAll.objects.values_list(
+            "month", "product_id", "kind", "amount", "tax", "quantity", "facts")),
     }
 
 
@@ -47,6 +49,8 @@ def test_recording_adds_to_the_day_and_month_rollups(personas):
     assert (day.amount, day.facts) == (Decimal("105.01"), 2)  # 70.00 + 35.01 (the odd fen goes to the larger share)
     month = RollupMonthProduct.objects.get(month=date(2026, 11, 1), salesperson_id=personas["sales2"].pk)
     assert (month.amount, month.quantity) == (Decimal("45.00"), Decimal("1.200"))
+    every = RollupMonthProductAll.objects.get(month=date(2026, 11, 1), product_id=product.pk)
+    assert (every.amount, every.quantity, every.facts) == (Decimal("150.01"), Decimal("4.000"), 4)  # both shares
     assert rollups.differences(date(2026, 11, 1), date(2026, 11, 30)) == []
 
 
@@ -57,6 +61,7 @@ def test_money_facts_are_kept_out_of_the_product_rollup(personas):
                       shares=[Share(personas["sales1"].pk, Decimal(1))])], actor=personas["clerk"])
 
     assert not RollupMonthProduct.objects.exists()
+    assert not RollupMonthProductAll.objects.exists()
     assert RollupMonthCustomer.objects.get().amount == Decimal("10.00")
 
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from salesdesk.reports.periods import KINDS, growth, prorate, rate, report_period
+from salesdesk.reports.periods import KINDS, growth, growth_text, prorate, rate, report_period
 
 
 def _range(kind: str, d: str) -> tuple[str, str]:
@@ -147,3 +147,31 @@ def test_five_day_periods_split_every_month_into_six(d):
     inside = [p for p in pentads if p.start.month == d.month and p.start.year == d.year]
     assert [p.start.day for p in inside] == [1, 6, 11, 16, 21, 26]
     assert sum(p.days for p in inside) == report_period("month", d).days
+
+
+# --- the API's text forms computed in integers equal the Decimal rules -----------------------------------
+
+FEN_AMOUNTS = st.integers(min_value=-10**13, max_value=10**13)  # ±1,000 亿 yuan in fen
+
+
+@given(current=FEN_AMOUNTS, before=FEN_AMOUNTS)
+def test_growth_in_integers_is_the_decimal_growth_as_text(current, before):
+    expected = growth(Decimal(current) / 100, Decimal(before) / 100)
+
+    assert growth_text(current, before) == (None if expected is None else f"{expected:.4f}")
+
+
+@pytest.mark.parametrize(("current", "before", "text"), [(3, 2, "0.5000"), (1, 3, "-0.6667"), (2, 3, "-0.3333"),
+                                                        (-1, 2, "-1.5000"), (100001, 100000, "0.0000"),
+                                                        (99999, 100000, "-0.0000"), (100005, 100000, "0.0001"),
+                                                        (0, 5, "-1.0000"), (5, 0, None), (None, 5, None)])
+def test_growth_text_rounds_half_up_and_keeps_the_sign(current, before, text):
+    assert growth_text(current, before) == text
+
+
+@given(FEN_AMOUNTS)
+def test_money_from_fen_is_the_decimal_money_text(fen):
+    from salesdesk.core.lib.money import from_fen
+    from salesdesk.reports.api import _money, _yuan
+
+    assert _yuan(fen) == _money(from_fen(fen))

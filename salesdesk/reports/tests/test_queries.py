@@ -111,12 +111,29 @@ def _report_sql(user, kind, group_by) -> list[str]:
 @pytest.mark.parametrize("kind", ["month", "quarter", "year"])
 @pytest.mark.parametrize(("group_by", "table"), [("salesperson", "ledger_rollupmonthcustomer"),
                                                  ("region", "ledger_rollupmonthcustomer"),
-                                                 ("product", "ledger_rollupmonthproduct"),
-                                                 ("category", "ledger_rollupmonthproduct")])
+                                                 ("product", "ledger_rollupmonthproductall"),
+                                                 ("category", "ledger_rollupmonthproductall")])
 def test_whole_months_read_the_rollups_and_no_facts(personas, book, kind, group_by, table):
     sql = _report_sql(personas["gm"], kind, group_by)
 
     assert sum(table in q for q in sql) == 1  # one query: this period, the previous one and last year
+    assert not any("ledger_fact" in q for q in sql)
+
+
+@pytest.mark.parametrize("group_by", ["product", "category"])
+def test_a_manager_reads_the_product_rollup_per_salesperson(personas, book, group_by):
+    sql = _report_sql(personas["manager"], "month", group_by)
+
+    assert sum("ledger_rollupmonthproduct " in q for q in sql) == 1
+    assert not any("ledger_rollupmonthproductall" in q or "ledger_fact" in q for q in sql)
+
+
+@pytest.mark.parametrize("kind", ["day", "five_day"])
+@pytest.mark.parametrize("group_by", ["salesperson", "team"])
+def test_day_and_five_day_by_salesperson_or_team_read_the_day_rollup(personas, book, kind, group_by):
+    sql = _report_sql(personas["manager"], kind, group_by)
+
+    assert sum("ledger_rollupday" in q for q in sql) == 1
     assert not any("ledger_fact" in q for q in sql)
 
 
@@ -126,7 +143,7 @@ def test_day_and_five_day_read_the_facts_through_the_date_index(personas, book, 
 
     if connection.vendor != "sqlite":
         pytest.skip("the plan is checked on SQLite")
-    sql = [q for q in _report_sql(personas["manager"], kind, "salesperson") if 'ledger_fact' in q]
+    sql = [q for q in _report_sql(personas["manager"], kind, "product") if 'ledger_fact' in q]
 
     assert len(sql) == 1 and not any("rollup" in q for q in sql)
     with connection.cursor() as cursor:
