@@ -97,6 +97,10 @@ def measures(target, *, quick: bool = False) -> list[Result]:
     client = Client()
     client.force_login(gm)
     out: list[Result] = []
+    floor_ms, _ = median_ms(lambda: client.get("/api/v1/me"))
+    out.append(Result(name="P1 request floor: GET /api/v1/me", ours_ms=round(floor_ms, 2), reference_ms=None, goal="—",
+                      met=None, backend=target.backend,
+                      note="what every API request pays before any report (session, user, middleware): informational"))
     for kind in KINDS:
         day = busiest_day()
         for group_by in QUICK_GROUPINGS if quick else GROUPINGS:

@@ -553,13 +553,14 @@ def general_manager():
 
 
 def ours(user, group_by: str, kind: str, day: date):
-    """Our report as the API computes it (salesdesk.reports.api.sales): sales_report for the user, serialised
-    by report_out — the current period, the previous one and the same one last year, with labels."""
-    from salesdesk.reports.api import report_out
+    """Our report as the API computes it (salesdesk.reports.api.sales): sales_report for the user, written as
+    the response's JSON by report_json — the current period, the previous one and the same one last year,
+    with labels."""
+    from salesdesk.reports.api import report_json
     from salesdesk.reports.queries import sales_report
 
     report = sales_report(user, kind, day, group_by)
-    report_out(report)
+    report_json(report)
     return report
 
 

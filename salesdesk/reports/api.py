@@ -138,9 +138,9 @@ def _figures_of(f: Figures, measure: str) -> dict[str, Any]:
 def row_out(row: ReportRow) -> dict[str, Any]:
     """One row with money already as text (the API's Money format), from the integer fen the report holds:
     serialising tens of thousands of rows then needs no Decimal and no per-value callback."""
-    current, measure, target = row.current, row.measure, row.target
+    current, previous, last_year, measure, target = row.current, row.previous, row.last_year, row.measure, row.target
     fen = FEN[measure]
-    performance = fen(current)  # row.performance and the rates below, each read once
+    performance, before, year_before = fen(current), fen(previous), fen(last_year)  # each read once
     completion = None
     if target is not None and performance is not None:
         completion = _text(rate(from_fen(performance), target))
@@ -150,9 +150,9 @@ def row_out(row: ReportRow) -> dict[str, Any]:
         "received_amount": _yuan(current.received_fen), "pending_received_amount": _money(row.pending_received),
         "new_customers": row.new_customers, "target_amount": _money(target),
         "performance_amount": _yuan(performance), "completion_rate": completion,
-        "rank": row.rank, "previous": _figures(row.previous, measure), "last_year": _figures(row.last_year, measure),
-        "previous_growth_rate": growth_text(performance, fen(row.previous)),
-        "last_year_growth_rate": growth_text(performance, fen(row.last_year)),
+        "rank": row.rank, "previous": _figures(previous, measure), "last_year": _figures(last_year, measure),
+        "previous_growth_rate": growth_text(performance, before) if before else None,
+        "last_year_growth_rate": growth_text(performance, year_before) if year_before else None,
     }
 
 

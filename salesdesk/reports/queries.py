@@ -29,8 +29,9 @@ salesperson, payments and new customers by the customer's salesperson), so a sal
 own rows, a manager their team's, and the totals are the totals of those rows. Grouped by salesperson,
 every visible active salesperson has a row, zeros included.
 
-The number of queries does not depend on the number of rows: one per period and source, one for
-pending money, one for new customers, one for targets, one for labels (and the company profile)."""
+The number of queries does not depend on the number of rows: one for the figures of all three periods,
+one for pending money, one for new customers, one for targets, one for labels (and the company
+profile)."""
 
 from __future__ import annotations
 
@@ -106,10 +107,6 @@ class Figures:
     def measure(self, name: str) -> Decimal | None:
         return getattr(self, name)
 
-    def fen(self, name: str) -> int | None:
-        """The measure ``name`` in fen (``FEN[name](figures)`` is the same, without the lookup)."""
-        return FEN[name](self)
-
     def __add__(self, other: Figures) -> Figures:
         return Figures(
             self.ordered_fen + other.ordered_fen, self.shipped_fen + other.shipped_fen,
@@ -118,7 +115,7 @@ class Figures:
         )
 
 
-# measure name → its getter in fen
+# measure name → its amount in fen: FEN["ordered"](figures) is figures.ordered_fen
 FEN = {name: attrgetter(f"{name}_fen") for name in REPORTED}
 EMPTY = Figures()
 EMPTY_GOODS = Figures(received_fen=None)
