@@ -151,8 +151,8 @@ def row_out(row: ReportRow) -> dict[str, Any]:
         "new_customers": row.new_customers, "target_amount": _money(target),
         "performance_amount": _yuan(performance), "completion_rate": completion,
         "rank": row.rank, "previous": _figures(previous, measure), "last_year": _figures(last_year, measure),
-        "previous_growth_rate": growth_text(performance, before) if before else None,
-        "last_year_growth_rate": growth_text(performance, year_before) if year_before else None,
+        "previous_growth_rate": growth_text(performance, before),
+        "last_year_growth_rate": growth_text(performance, year_before),
     }
 
 
