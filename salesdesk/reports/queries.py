@@ -107,13 +107,6 @@ class Figures:
     def measure(self, name: str) -> Decimal | None:
         return getattr(self, name)
 
-    def __add__(self, other: Figures) -> Figures:
-        return Figures(
-            self.ordered_fen + other.ordered_fen, self.shipped_fen + other.shipped_fen,
-            self.invoiced_fen + other.invoiced_fen,
-            None if self.received_fen is None or other.received_fen is None else self.received_fen + other.received_fen,
-        )
-
 
 # measure name → its amount in fen: FEN["ordered"](figures) is figures.ordered_fen
 FEN = {name: attrgetter(f"{name}_fen") for name in REPORTED}
@@ -218,6 +211,9 @@ class _Source:
     product_only: bool  # goods groupings read only rows with a product
 
 
+DAY_ROLLUP_GROUPINGS = frozenset({"salesperson", "team"})  # the day roll-up's dimensions
+
+
 def _source(group_by: str, rollups: bool, *, scoped: bool) -> _Source:
     goods = group_by in GOODS_GROUPINGS
     if rollups:
@@ -231,8 +227,6 @@ def _source(group_by: str, rollups: bool, *, scoped: bool) -> _Source:
     # history through the salesperson index instead of the few days through the date index.
     return _Source(Fact._meta.db_table, "business_date", "f.salesperson_id + 0", goods)
 
-
-DAY_ROLLUP_GROUPINGS = frozenset({"salesperson", "team"})  # the day roll-up's dimensions
 
 # group_by → (the grouped column of the source ``f``, or of the customer or product ``y`` joined to it)
 _GROUP_COLUMN = {"salesperson": "f.salesperson_id", "customer": "f.customer_id", "product": "f.product_id",
@@ -307,8 +301,9 @@ def period_figures(user, periods: Sequence[ReportPeriod], group_by: str) -> tupl
     if scope is not None and not scope:
         return out, {}, {}
     rollups = periods[0].reads_rollups
-    spans = list(dict.fromkeys((p.first_month, p.end) if rollups else (p.start, p.end) for p in periods))
-    where = [spans.index((p.first_month, p.end) if rollups else (p.start, p.end)) for p in periods]
+    own = [(p.first_month, p.end) if rollups else (p.start, p.end) for p in periods]
+    spans = list(dict.fromkeys(own))
+    where = [spans.index(span) for span in own]  # period → its column group
     sql, names = figures_sql(group_by, len(spans), rollups=rollups, scope_size=None if scope is None else len(scope))
     width = len(names) // len(spans)
     params: list = [bound for span in spans for _ in range(width) for bound in span]
