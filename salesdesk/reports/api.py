@@ -4,10 +4,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-import orjson
 from django.http import HttpResponse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
@@ -17,14 +15,15 @@ from salesdesk.api.auth import requires
 from salesdesk.api.schemas import COMMON_ERRORS
 from salesdesk.api.types import Money
 from salesdesk.core.exports import XLSX_MIME, log_export, xlsx_response
-from salesdesk.core.lib.collection import collection_paused
-from salesdesk.core.lib.money import from_fen
 from salesdesk.org.models import CompanyProfile
+from salesdesk.org.visibility import salesperson_scope
 
 from . import exporting
-from .periods import EARLIEST, LATEST, growth_text, rate
+from .customer_rows import customer_report_json
+from .json_out import report_json
+from .periods import EARLIEST, LATEST
 from .permissions import EXPORT_REPORTS, VIEW_REPORTS
-from .queries import EMPTY, EMPTY_GOODS, FEN, Figures, ReportRow, SalesReport, sales_report
+from .queries import SalesReport, performance_measure, sales_report
 
 router = Router(tags=["reports"])
 
@@ -98,81 +97,13 @@ class ReportOut(Schema):
     totals: RowOut
 
 
-def _text(value: Decimal | None) -> str | None:
-    return None if value is None else f"{value:.4f}"
-
-
-def _money(value: Decimal | None) -> str | None:
-    if value is None:
-        return None
-    return f"{value:.2f}" if value else "0.00"
-
-
-def _yuan(fen: int | None) -> str | None:
-    """Integer fen as the API's Money text (``_money`` of the same amount in yuan)."""
-    if not fen:
-        return None if fen is None else "0.00"
-    if fen < 0:
-        return f"-{-fen // 100}.{-fen % 100:02d}"
-    return f"{fen // 100}.{fen % 100:02d}"
-
-
-_EMPTY_FIGURES: dict[tuple[int, str], dict[str, Any]] = {}
-
-
-def _figures(f: Figures, measure: str) -> dict[str, Any]:
-    if f is EMPTY or f is EMPTY_GOODS:  # most rows have no figures in one of the periods: one shared dict
-        key = (id(f), measure)
-        if key not in _EMPTY_FIGURES:
-            _EMPTY_FIGURES[key] = _figures_of(f, measure)
-        return _EMPTY_FIGURES[key]
-    return _figures_of(f, measure)
-
-
-def _figures_of(f: Figures, measure: str) -> dict[str, Any]:
-    return {"ordered_amount": _yuan(f.ordered_fen), "shipped_amount": _yuan(f.shipped_fen),
-            "invoiced_amount": _yuan(f.invoiced_fen), "received_amount": _yuan(f.received_fen),
-            "performance_amount": _yuan(FEN[measure](f))}
-
-
-def row_out(row: ReportRow) -> dict[str, Any]:
-    """One row with money already as text (the API's Money format), from the integer fen the report holds:
-    serialising tens of thousands of rows then needs no Decimal and no per-value callback."""
-    current, previous, last_year, measure, target = row.current, row.previous, row.last_year, row.measure, row.target
-    fen = FEN[measure]
-    performance, before, year_before = fen(current), fen(previous), fen(last_year)  # each read once
-    completion = None
-    if target is not None and performance is not None:
-        completion = _text(rate(from_fen(performance), target))
-    return {
-        "key": row.key, "label": row.label, "detail": row.detail, "ordered_amount": _yuan(current.ordered_fen),
-        "shipped_amount": _yuan(current.shipped_fen), "invoiced_amount": _yuan(current.invoiced_fen),
-        "received_amount": _yuan(current.received_fen), "pending_received_amount": _money(row.pending_received),
-        "new_customers": row.new_customers, "target_amount": _money(target),
-        "performance_amount": _yuan(performance), "completion_rate": completion,
-        "rank": row.rank, "previous": _figures(previous, measure), "last_year": _figures(last_year, measure),
-        "previous_growth_rate": growth_text(performance, before),
-        "last_year_growth_rate": growth_text(performance, year_before),
-    }
-
-
-def report_out(report: SalesReport) -> dict[str, Any]:
-    p = report.period
-    return {
-        "period": {"kind": p.kind, "start": p.start, "end": p.end, "label": p.label, "days": p.days,
-                   "time_progress": _text(report.time_progress),
-                   "previous": {"start": report.previous_period.start, "end": report.previous_period.end},
-                   "last_year": {"start": report.last_year_period.start, "end": report.last_year_period.end}},
-        "group_by": report.group_by, "measure": report.measure, "amounts_include_tax": True, "source": report.source,
-        "rows": [row_out(r) for r in report.rows], "totals": row_out(report.totals),
-    }
-
-
-def report_json(report: SalesReport) -> bytes:
-    """``report_out`` as JSON, written directly by orjson: validating a thousand rows through the response
-    schema costs more than the query (the bench's P1). A test holds it equal to the schema's serialisation."""
-    with collection_paused():
-        return orjson.dumps(report_out(report))
+def sales_json(user, kind: str, day: dt.date, group_by: str) -> bytes:
+    """The report as the API's JSON. Grouped by customer (up to one row per customer) the database writes
+    the rows (``customer_rows``); the other groupings have at most a few thousand rows and are written from
+    ``sales_report``."""
+    if group_by == "customer" and salesperson_scope(user) != frozenset():
+        return customer_report_json(user, kind, day, performance_measure(), timezone.localdate())
+    return report_json(sales_report(user, kind, day, group_by))
 
 
 def _report(request, query: ReportQuery) -> SalesReport:
@@ -185,7 +116,8 @@ def sales(request, query: Query[ReportQuery]):
     """Ordered, shipped, invoiced and received amounts (含税), pending money, new customers, target and
     completion per row, with the previous period and the same period last year. Grouped by salesperson,
     every visible salesperson has a row; the rows and totals are those the caller may see."""
-    return HttpResponse(report_json(_report(request, query)), content_type="application/json; charset=utf-8")
+    return HttpResponse(sales_json(request.user, query.period, query.date or timezone.localdate(), query.group_by),
+                        content_type="application/json; charset=utf-8")
 
 
 XLSX_RESPONSE = {"responses": {"200": {"description": "The report as an Excel file (.xlsx)", "content": {

@@ -176,16 +176,28 @@ class ReportRow:
 
 
 @dataclass
-class SalesReport:
+class ReportHead:
+    """What a report says besides its rows: the periods, the grouping and measure, where figures come from."""
+
     period: ReportPeriod
     previous_period: ReportPeriod
     last_year_period: ReportPeriod
     group_by: str
     measure: str
     time_progress: Decimal  # 时间进度 as of today
-    rows: list[ReportRow]
-    totals: ReportRow
     source: str  # "facts" or "rollups": where the figures were read
+
+    @classmethod
+    def of(cls, period: ReportPeriod, group_by: str, measure: str, today: date) -> ReportHead:
+        return cls(period=period, previous_period=period.previous(), last_year_period=period.last_year(),
+                   group_by=group_by, measure=measure, time_progress=period.time_progress(today),
+                   source="rollups" if period.reads_rollups else "facts")
+
+
+@dataclass
+class SalesReport(ReportHead):
+    rows: list[ReportRow] = field(default_factory=list)
+    totals: ReportRow | None = None
     today: date = field(default_factory=timezone.localdate)
 
     @property
@@ -258,6 +270,14 @@ def figures_sql(group_by: str, spans: int, *, rollups: bool, scope_size: int | N
     """The SQL of ``period_figures`` for ``spans`` distinct date spans and the names of its figure columns
     (``p<i>_<measure>``), with placeholders for each span's (start, end) per measure, then each span's
     (start, end) again, then the scope's ids."""
+    inner, names = grouped_figures_sql(group_by, spans, rollups=rollups, scope_size=scope_size)
+    join, label, detail = _label_join(group_by)
+    return (f"SELECT g.k, {label}, {detail}, {', '.join(f'g.{n}' for n in names)} FROM ({inner}) g {join}",  # noqa: S608
+            names)
+
+
+def grouped_figures_sql(group_by: str, spans: int, *, rollups: bool, scope_size: int | None) -> tuple[str, list[str]]:
+    """``figures_sql`` without the labels: the grouped key ``k`` and the figure columns."""
     goods = group_by in GOODS_GROUPINGS
     measures = REPORTED[:3] if goods else REPORTED
     src = _source(group_by, rollups, scoped=scope_size is not None)
@@ -279,11 +299,25 @@ def figures_sql(group_by: str, spans: int, *, rollups: bool, scope_size: int | N
         where.append("f.product_id IS NOT NULL")
     column = _GROUP_COLUMN[group_by]
     # every name below is a constant of this module or a model's table: only values are parameters
-    inner = (f"SELECT {column} AS k, {', '.join(f'{s} AS {n}' for s, n in zip(sums, names, strict=True))} "  # noqa: S608
-             f"FROM {src.table} f {_parent_join(group_by)} WHERE {' AND '.join(where)} GROUP BY {column}")
-    join, label, detail = _label_join(group_by)
-    return (f"SELECT g.k, {label}, {detail}, {', '.join(f'g.{n}' for n in names)} FROM ({inner}) g {join}",  # noqa: S608
-            names)
+    return (f"SELECT {column} AS k, {', '.join(f'{s} AS {n}' for s, n in zip(sums, names, strict=True))} "  # noqa: S608
+            f"FROM {src.table} f {_parent_join(group_by)} WHERE {' AND '.join(where)} GROUP BY {column}", names)
+
+
+def figures_query(periods: Sequence[ReportPeriod], group_by: str, scope: frozenset[int] | None, *,
+                  labelled: bool = True) -> tuple[str, list, list[int], int]:
+    """(SQL, its parameters, each period's span index, figure columns per span) of the figures of
+    ``periods``: ``figures_sql`` (``grouped_figures_sql`` unless ``labelled``) over their distinct spans."""
+    rollups = periods[0].reads_rollups
+    own = [(p.first_month, p.end) if rollups else (p.start, p.end) for p in periods]
+    spans = list(dict.fromkeys(own))
+    write = figures_sql if labelled else grouped_figures_sql
+    sql, names = write(group_by, len(spans), rollups=rollups, scope_size=None if scope is None else len(scope))
+    width = len(names) // len(spans)
+    params: list = [bound for span in spans for _ in range(width) for bound in span]
+    params += [bound for span in spans for bound in span]
+    if scope is not None:
+        params += sorted(scope)
+    return sql, params, [spans.index(span) for span in own], width
 
 
 def period_figures(user, periods: Sequence[ReportPeriod], group_by: str) -> tuple[list[dict], dict, dict]:
@@ -300,20 +334,12 @@ def period_figures(user, periods: Sequence[ReportPeriod], group_by: str) -> tupl
     out: list[dict] = [{} for _ in periods]
     if scope is not None and not scope:
         return out, {}, {}
-    rollups = periods[0].reads_rollups
-    own = [(p.first_month, p.end) if rollups else (p.start, p.end) for p in periods]
-    spans = list(dict.fromkeys(own))
-    where = [spans.index(span) for span in own]  # period → its column group
-    sql, names = figures_sql(group_by, len(spans), rollups=rollups, scope_size=None if scope is None else len(scope))
-    width = len(names) // len(spans)
-    params: list = [bound for span in spans for _ in range(width) for bound in span]
-    params += [bound for span in spans for bound in span]
-    if scope is not None:
-        params += sorted(scope)
+    sql, params, where, width = figures_query(periods, group_by, scope)
+    spans = max(where) + 1
     labels, details = {}, {}
     empty = EMPTY_GOODS if goods else EMPTY
     zero_is_none = group_by in {"salesperson", "team", "customer", "product"}  # roll-ups store 0 for "none"
-    starts = [3 + i * width for i in range(len(spans))]
+    starts = [3 + i * width for i in range(spans)]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for row in cursor.fetchall():
@@ -543,16 +569,22 @@ def _sum_figures(figures: list[Figures], empty: Figures) -> Figures:
                    _sum((f.received_fen for f in figures), 0) if empty.received_fen is not None else None)
 
 
+def company_target(goals: Targets, scope: frozenset[int] | None) -> Decimal | None:
+    """The totals' target where rows have none: the company's for those who see everything, the visible
+    salespeople's for the others."""
+    if scope is None:
+        return goals.company
+    return sum(goals.salesperson.values(), ZERO) if goals.salesperson else None
+
+
 def _totals(rows: list[ReportRow], group_by: str, measure: str, goals: Targets, scope, empty: Figures) -> ReportRow:
     """The totals of the rows the user sees. The target: the rows' targets (by salesperson or team);
     otherwise the company's for those who see everything, the visible salespeople's for others."""
     if group_by in TARGET_GROUPINGS:
         row_targets = [r.target for r in rows if r.target is not None]
         target = sum(row_targets, ZERO) if row_targets else None
-    elif scope is None:
-        target = goals.company
     else:
-        target = sum(goals.salesperson.values(), ZERO) if goals.salesperson else None
+        target = company_target(goals, scope)
     goods = group_by in GOODS_GROUPINGS
     return ReportRow(
         key=None, label="合计", measure=measure, is_total=True,

@@ -232,7 +232,8 @@ def test_the_excel_file_runs_a_fixed_number_of_queries_whatever_the_rows(api, pe
 @pytest.mark.parametrize("group_by", ["salesperson", "customer", "product"])
 def test_the_direct_json_equals_the_response_schema_serialisation(api, personas, november, group_by):
 
-    from salesdesk.reports.api import ReportOut, report_json, report_out
+    from salesdesk.reports.api import ReportOut
+    from salesdesk.reports.json_out import report_json, report_out
     from salesdesk.reports.queries import sales_report
 
     body = api("clerk").get(f"/api/v1/reports/sales?period=month&date=2026-11-15&group_by={group_by}").json()

@@ -172,6 +172,6 @@ def test_growth_text_rounds_half_up_and_keeps_the_sign(current, before, text):
 @given(FEN_AMOUNTS)
 def test_money_from_fen_is_the_decimal_money_text(fen):
     from salesdesk.core.lib.money import from_fen
-    from salesdesk.reports.api import _money, _yuan
+    from salesdesk.reports.json_out import _money, _yuan
 
     assert _yuan(fen) == _money(from_fen(fen))
