@@ -18,8 +18,7 @@ from salesdesk.core.exports import XLSX_MIME, log_export, xlsx_response
 from salesdesk.org.models import CompanyProfile
 from salesdesk.org.visibility import salesperson_scope
 
-from . import exporting
-from .customer_rows import customer_report_json
+from . import exporting, row_writer
 from .json_out import report_json
 from .periods import EARLIEST, LATEST
 from .permissions import EXPORT_REPORTS, VIEW_REPORTS
@@ -98,11 +97,11 @@ class ReportOut(Schema):
 
 
 def sales_json(user, kind: str, day: dt.date, group_by: str) -> bytes:
-    """The report as the API's JSON. Grouped by customer (up to one row per customer) the database writes
-    the rows (``customer_rows``); the other groupings have at most a few thousand rows and are written from
-    ``sales_report``."""
-    if group_by == "customer" and salesperson_scope(user) != frozenset():
-        return customer_report_json(user, kind, day, performance_measure(), timezone.localdate())
+    """The report as the API's JSON. Grouped by customer (up to one row per customer), product or category
+    the rows are written from the query's tuples (``row_writer``); the other groupings have at most a few
+    hundred rows and are written from ``sales_report``."""
+    if group_by in row_writer.GROUPINGS and salesperson_scope(user) != frozenset():
+        return row_writer.rows_report_json(user, kind, day, group_by, performance_measure(), timezone.localdate())
     return report_json(sales_report(user, kind, day, group_by))
 
 

@@ -3,6 +3,7 @@ test_property.py checks them against naive sums over random ones)."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 
@@ -150,3 +151,26 @@ def test_day_and_five_day_read_the_facts_through_the_date_index(personas, book, 
         cursor.execute(f"EXPLAIN QUERY PLAN {sql[0]}")
         plan = " ".join(str(row[-1]) for row in cursor.fetchall())
     assert "fact_date_idx" in plan, plan
+
+
+@pytest.mark.parametrize("group_by", ["salesperson", "customer", "region", "team"])
+def test_a_customer_created_just_after_local_midnight_is_new_in_that_day_not_the_one_before(personas, group_by):
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    customer = CustomerFactory(salesperson=personas["sales1"], region="华东")
+    created = timezone.make_aware(datetime(2026, 11, 1, 0, 30))  # 31 Oct 16:30 in UTC
+    type(customer).objects.filter(pk=customer.pk).update(created_at=created)
+    clerk = personas["clerk"]
+
+    november = sales_report(clerk, "day", date(2026, 11, 1), group_by)
+    october = sales_report(clerk, "day", date(2026, 10, 31), group_by)
+
+    assert november.totals.new_customers == 1 and october.totals.new_customers == 0
+    if group_by == "customer":  # the API's own writer for this grouping reads them too
+        from salesdesk.reports.row_writer import rows_report_json
+
+        written = [json.loads(rows_report_json(clerk, "day", d, "customer", "ordered", d))["totals"]["new_customers"]
+                   for d in (date(2026, 11, 1), date(2026, 10, 31))]
+        assert written == [1, 0]

@@ -1,4 +1,4 @@
-"""The report grouped by customer written row by row (``customer_rows``): the same document as the general
+"""The report grouped by customer, product or category written row by row (``row_writer``): the same document as the general
 path (``report_json(sales_report(...))``) for every period and every kind of user, with ties, money-only
 and new customers, negative figures and names that need escaping; and each row's writer equal to
 ``json_out.row_out`` for any figures below the exact bound."""
@@ -15,11 +15,11 @@ from hypothesis import strategies as st
 
 from salesdesk.core.lib.money import from_fen
 from salesdesk.ledger.choices import FactKind
-from salesdesk.reports.customer_rows import EXACT_FEN, customer_report_json, row_bytes
 from salesdesk.reports.json_out import _yuan, report_json, row_out
 from salesdesk.reports.queries import REPORTED, Figures, ReportRow, sales_report
+from salesdesk.reports.row_writer import EXACT_FEN, goods_row_bytes, row_bytes, rows_report_json
 
-from .factories import CustomerFactory, ProductFactory, fact, pending_payment
+from .factories import CategoryFactory, CustomerFactory, ProductFactory, fact, pending_payment
 
 fen = st.integers(min_value=-EXACT_FEN + 1, max_value=EXACT_FEN - 1)
 small_fen = st.integers(min_value=-10**9, max_value=10**9) | st.just(0)
@@ -44,6 +44,19 @@ def test_a_row_written_by_the_template_equals_row_out(key, label, detail, figure
     assert json.loads(written[1:]) == json.loads(orjson.dumps(row_out(row)))
 
 
+@given(key=st.none() | st.integers(min_value=1, max_value=10**12), label=st.text(), detail=st.text(max_size=20),
+       figures=st.tuples(*[st.one_of(fen, small_fen)] * 9), measure=st.sampled_from(["ordered", "shipped"]),
+       rank=st.integers(min_value=1, max_value=10**6))
+def test_a_goods_row_written_by_the_template_equals_row_out(key, label, detail, figures, measure, rank):
+    row = ReportRow(key=key, label=label, detail=detail, current=Figures(*figures[0:3], None),
+                    previous=Figures(*figures[3:6], None), last_year=Figures(*figures[6:9], None), measure=measure,
+                    pending_received=None, new_customers=None, rank=rank)
+
+    written = goods_row_bytes(key, label, detail, figures, REPORTED.index(measure), rank)
+
+    assert json.loads(written[1:]) == json.loads(orjson.dumps(row_out(row)))
+
+
 @pytest.fixture
 def customers(personas):
     """Customers of three salespeople across November 2026, October 2026 and November 2025: two with the
@@ -51,6 +64,9 @@ def customers(personas):
     one with only a pending payment, one created in November with nothing else, and names to escape."""
     clerk, product = personas["clerk"], ProductFactory()
     a = CustomerFactory(salesperson=personas["sales1"], name='上海"引号"\\反斜杠\t贸易')
+    tools, toys = CategoryFactory(name="工具"), CategoryFactory(name='玩"具')
+    other = ProductFactory(name="扳手\\大号", category=tools)
+    ProductFactory(name="闲置产品", category=toys)
     b = CustomerFactory(salesperson=personas["sales2"], name="北京同额甲")
     c = CustomerFactory(salesperson=personas["sales3"], name="北京同额乙")
     old = CustomerFactory(salesperson=personas["sales1"], name="去年客户")
@@ -59,7 +75,8 @@ def customers(personas):
     fact(clerk, FactKind.BOOKED, date(2026, 11, 3), "1234.56", customer=a, product=product)
     fact(clerk, FactKind.BOOKED, date(2026, 10, 9), "1000.01", customer=a, product=product)
     fact(clerk, FactKind.BOOKED, date(2026, 11, 4), "500", customer=b, product=product)
-    fact(clerk, FactKind.BOOKED, date(2026, 11, 4), "500", customer=c, product=product)
+    fact(clerk, FactKind.BOOKED, date(2026, 11, 4), "500", customer=c, product=other)
+    fact(clerk, FactKind.UNBOOKED, date(2026, 11, 4), "20", customer=c, product=other)
     fact(clerk, FactKind.SHIPPED, date(2026, 11, 5), "300", customer=c, product=product)
     fact(clerk, FactKind.BOOKED, date(2025, 11, 20), "777.77", customer=old, product=product)
     fact(clerk, FactKind.RECEIVED, date(2026, 11, 6), "100", customer=refunded)
@@ -72,20 +89,21 @@ def customers(personas):
 
 @pytest.mark.parametrize("kind", ["day", "five_day", "month", "quarter", "year"])
 @pytest.mark.parametrize("username", ["clerk", "gm", "manager", "sales1"])
-@pytest.mark.parametrize("measure", ["ordered", "received"])
-def test_the_document_equals_the_general_path(personas, customers, kind, username, measure):
+@pytest.mark.parametrize("measure", ["ordered", "shipped", "received"])
+@pytest.mark.parametrize("group_by", ["customer", "product", "category"])
+def test_the_document_equals_the_general_path(personas, customers, kind, username, measure, group_by):
     user = personas[username]
     day, today = date(2026, 11, 4), date(2026, 11, 20)
 
-    ours = customer_report_json(user, kind, day, measure, today)
+    ours = rows_report_json(user, kind, day, group_by, measure, today)
 
-    general = report_json(sales_report(user, kind, day, "customer", measure=measure, today=today))
+    general = report_json(sales_report(user, kind, day, group_by, measure=measure, today=today))
     assert json.loads(ours) == json.loads(general)
     assert json.loads(ours)["rows"] or kind == "day"
 
 
 def test_an_empty_report_has_no_rows_and_zero_totals(personas, db):
-    ours = json.loads(customer_report_json(personas["clerk"], "month", date(2026, 11, 4), "ordered",
+    ours = json.loads(rows_report_json(personas["clerk"], "month", date(2026, 11, 4), "customer", "ordered",
                                            date(2026, 11, 20)))
 
     assert ours["rows"] == [] and ours["totals"]["ordered_amount"] == "0.00"
@@ -100,7 +118,7 @@ def test_an_amount_beyond_the_exact_bound_is_written_by_the_general_path(persona
     fact(personas["clerk"], FactKind.BOOKED, date(2026, 11, 3), str(from_fen(huge)), customer=customer,
          product=ProductFactory())
 
-    ours = json.loads(customer_report_json(personas["clerk"], "month", date(2026, 11, 4), "ordered",
+    ours = json.loads(rows_report_json(personas["clerk"], "month", date(2026, 11, 4), "customer", "ordered",
                                            date(2026, 11, 20)))
 
     assert ours["rows"][0]["ordered_amount"] == _yuan(huge) == "90071992547409.93"
