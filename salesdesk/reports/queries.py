@@ -254,10 +254,12 @@ def _parent_join(group_by: str) -> str:
     return ""
 
 
-def _label_join(group_by: str) -> tuple[str, str, str]:
+def _label_join(group_by: str, *, rollups: bool) -> tuple[str, str, str]:
     """(JOIN clause on the grouped key ``g.k``, name expression, detail expression) for the groupings
-    whose label is a column of another table; ('', NULL, NULL) for the others."""
-    if group_by == "customer":
+    whose label is a column of another table; ('', NULL, NULL) for the others, and for customers in a day
+    or five-day report: for their few hundred keys PostgreSQL would still hash all 100k customers, and
+    ``_labels`` reads them by id instead."""
+    if group_by == "customer" and rollups:
         return f"LEFT JOIN {Customer._meta.db_table} x ON x.id = g.k", "x.name", "x.code"
     if group_by == "product":
         return f"LEFT JOIN {Product._meta.db_table} x ON x.id = g.k", "x.name", "x.sku"
@@ -270,14 +272,6 @@ def figures_sql(group_by: str, spans: int, *, rollups: bool, scope_size: int | N
     """The SQL of ``period_figures`` for ``spans`` distinct date spans and the names of its figure columns
     (``p<i>_<measure>``), with placeholders for each span's (start, end) per measure, then each span's
     (start, end) again, then the scope's ids."""
-    inner, names = grouped_figures_sql(group_by, spans, rollups=rollups, scope_size=scope_size)
-    join, label, detail = _label_join(group_by)
-    return (f"SELECT g.k, {label}, {detail}, {', '.join(f'g.{n}' for n in names)} FROM ({inner}) g {join}",  # noqa: S608
-            names)
-
-
-def grouped_figures_sql(group_by: str, spans: int, *, rollups: bool, scope_size: int | None) -> tuple[str, list[str]]:
-    """``figures_sql`` without the labels: the grouped key ``k`` and the figure columns."""
     goods = group_by in GOODS_GROUPINGS
     measures = REPORTED[:3] if goods else REPORTED
     src = _source(group_by, rollups, scoped=scope_size is not None)
@@ -299,19 +293,21 @@ def grouped_figures_sql(group_by: str, spans: int, *, rollups: bool, scope_size:
         where.append("f.product_id IS NOT NULL")
     column = _GROUP_COLUMN[group_by]
     # every name below is a constant of this module or a model's table: only values are parameters
-    return (f"SELECT {column} AS k, {', '.join(f'{s} AS {n}' for s, n in zip(sums, names, strict=True))} "  # noqa: S608
-            f"FROM {src.table} f {_parent_join(group_by)} WHERE {' AND '.join(where)} GROUP BY {column}", names)
+    inner = (f"SELECT {column} AS k, {', '.join(f'{s} AS {n}' for s, n in zip(sums, names, strict=True))} "  # noqa: S608
+             f"FROM {src.table} f {_parent_join(group_by)} WHERE {' AND '.join(where)} GROUP BY {column}")
+    join, label, detail = _label_join(group_by, rollups=rollups)
+    return (f"SELECT g.k, {label}, {detail}, {', '.join(f'g.{n}' for n in names)} FROM ({inner}) g {join}",  # noqa: S608
+            names)
 
 
-def figures_query(periods: Sequence[ReportPeriod], group_by: str, scope: frozenset[int] | None, *,
-                  labelled: bool = True) -> tuple[str, list, list[int], int]:
+def figures_query(periods: Sequence[ReportPeriod], group_by: str,
+                  scope: frozenset[int] | None) -> tuple[str, list, list[int], int]:
     """(SQL, its parameters, each period's span index, figure columns per span) of the figures of
-    ``periods``: ``figures_sql`` (``grouped_figures_sql`` unless ``labelled``) over their distinct spans."""
+    ``periods``: ``figures_sql`` over their distinct spans."""
     rollups = periods[0].reads_rollups
     own = [(p.first_month, p.end) if rollups else (p.start, p.end) for p in periods]
     spans = list(dict.fromkeys(own))
-    write = figures_sql if labelled else grouped_figures_sql
-    sql, names = write(group_by, len(spans), rollups=rollups, scope_size=None if scope is None else len(scope))
+    sql, names = figures_sql(group_by, len(spans), rollups=rollups, scope_size=None if scope is None else len(scope))
     width = len(names) // len(spans)
     params: list = [bound for span in spans for _ in range(width) for bound in span]
     params += [bound for span in spans for bound in span]
@@ -589,11 +585,7 @@ def _sales_report(user, period: ReportPeriod, group_by: str, measure: str, today
     ]
     _rank_and_sort(rows, measure)
     totals = _totals(rows, group_by, measure, goals, salesperson_scope(user), empty)
-    return SalesReport(
-        period=period, previous_period=before, last_year_period=last_year, group_by=group_by, measure=measure,
-        time_progress=period.time_progress(today), rows=rows, totals=totals,
-        source="rollups" if period.reads_rollups else "facts", today=today,
-    )
+    return SalesReport(**vars(ReportHead.of(period, group_by, measure, today)), rows=rows, totals=totals, today=today)
 
 
 def _sum(values: Iterable, start):

@@ -154,14 +154,18 @@ def _document(user, kind: str, day: date, group_by: str, measure: str, today: da
              for r in fetched for figures in (columns(r),)]
     pending: dict = {}
     created: set = set()
+    unlabelled = {r[0] for r in fetched if r[1] is None} - {0, None}  # labels not joined (a day's customers)
     if not goods:
         pending = {key: int(amount * 100) for key, amount in pending_received(user, period, group_by).items()}
         created = _created(period, scope)
+        zeros = (0,) * 12
         missing = (pending.keys() | created) - set(map(itemgetter(2), table))
-        if missing:
-            labels, details = _labels(user, group_by, missing, {}, {})
-            zeros = (0,) * 12
-            table += [(0, labels.get(key) or none_label, key, zeros, details.get(key) or "") for key in missing]
+        table += [(0, none_label, key, zeros, "") for key in missing]
+        unlabelled |= missing
+    if unlabelled:
+        labels, details = _labels(user, group_by, unlabelled, {}, {})
+        table = [(t[0], labels.get(t[2]) or none_label, t[2], t[3], details.get(t[2]) or "") if t[2] in unlabelled
+                 else t for t in table]
     _sort(table)
     n = 3 * width
     flat = list(chain.from_iterable(t[3] for t in table))

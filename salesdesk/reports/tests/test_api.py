@@ -159,9 +159,11 @@ def test_the_excel_file_equals_the_json_answer(api, november):
 
 # The token (with its user), the user's and the groups' permissions, the company's measure, the user's
 # groups (their scope), three periods of figures, pending money, new customers, targets, labels (none
-# by region: the region is its own label) — and for a manager the team's members (their scope).
+# by region: the region is its own label) — and for a manager the team's members (their scope). Customers
+# of a day or five-day report have their labels read by id, not joined to the figures: one more.
 API_QUERIES = {"salesperson": 10, "customer": 9, "team": 10, "region": 9}
 MANAGER_EXTRA = 1
+FACTS_LABELS = {"customer": 1}
 
 
 def _sell(personas, i: int, product) -> None:
@@ -182,6 +184,7 @@ def test_the_api_runs_a_fixed_number_of_queries_whatever_the_rows(api, personas,
     CompanyProfile.current()
     client.get(url)
     budget = API_QUERIES[group_by] + (MANAGER_EXTRA if username == "manager" else 0)
+    budget += FACTS_LABELS.get(group_by, 0) if period == "five_day" else 0
     with query_budget(budget):
         assert client.get(url).status_code == 200
     for i in range(1, 13):
