@@ -372,8 +372,10 @@ def _fetch(sql: str, params: Sequence) -> list[tuple]:
 
 
 def _among(column: str, ids: Iterable[int]) -> tuple[str, list[int]]:
-    """(" AND column IN (…)", its parameters); ids must not be empty."""
+    """(" AND column IN (…)", its parameters); " AND 1 = 0" for no ids."""
     ids = sorted(ids)
+    if not ids:
+        return " AND 1 = 0", []
     return f" AND {column} IN ({', '.join(['%s'] * len(ids))})", ids
 
 
@@ -440,7 +442,7 @@ def targets(user, period: ReportPeriod) -> Targets:
     params: list = [period.first_month, period.end]
     if scope is not None:  # their salespeople's targets and those of the teams they lead
         led = f"SELECT id FROM {SalesTeam._meta.db_table} WHERE manager_id = %s"  # noqa: S608
-        people, ids = _among("t.salesperson_id", scope) if scope else (" AND 1 = 0", [])
+        people, ids = _among("t.salesperson_id", scope)
         sql += f" AND ((t.scope = %s{people}) OR (t.scope = %s AND t.team_id IN ({led})))"
         params += [TargetScope.SALESPERSON.value, *ids, TargetScope.TEAM.value, user.pk]
     share = period.month_share()
@@ -473,7 +475,7 @@ def _labels(user, group_by: str, keys: set, known: dict, known_details: dict) ->
                    f"JOIN {Group._meta.db_table} g ON g.id = ug.group_id WHERE g.name = %s")
         listed, params = f"(u.is_active = %s AND u.id IN ({sellers})", [True, Role.SALESPERSON.value]
         if scope is not None:
-            condition, ids = _among("u.id", scope) if scope else (" AND 1 = 0", [])
+            condition, ids = _among("u.id", scope)
             listed, params = listed + condition, params + ids
         listed += ")"
         if real:
@@ -488,7 +490,7 @@ def _labels(user, group_by: str, keys: set, known: dict, known_details: dict) ->
             listed, params = "1 = 1", []
         else:
             members = f"SELECT team_id FROM {User._meta.db_table} WHERE 1 = 1"  # noqa: S608
-            condition, ids = _among("id", scope) if scope else (" AND 1 = 0", [])
+            condition, ids = _among("id", scope)
             listed, params = f"t.manager_id = %s OR t.id IN ({members}{condition})", [user.pk, *ids]
         if real:
             condition, ids = _among("t.id", real)

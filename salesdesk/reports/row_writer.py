@@ -27,7 +27,6 @@ import orjson
 
 from salesdesk.core.lib.collection import collection_paused
 from salesdesk.core.lib.money import from_fen
-from salesdesk.customers.models import Customer
 from salesdesk.org.visibility import salesperson_scope
 
 from .json_out import head_out, report_json, row_out
@@ -39,12 +38,11 @@ from .queries import (
     Figures,
     ReportHead,
     ReportRow,
-    _among,
     _fetch,
     _labels,
     company_target,
-    created_between,
     figures_query,
+    new_customers,
     pending_received,
     sales_report,
     targets,
@@ -124,17 +122,6 @@ def _sort(table: list[tuple]) -> None:
             table[start:start + count] = sorted(table[start:start + count], key=lambda row: (row[1], str(row[2])))
 
 
-def _created(period: ReportPeriod, scope: frozenset[int] | None) -> set[int]:
-    """The customers created in the period (``queries.new_customers`` by customer): a year has tens of
-    thousands, read as bare ids."""
-    sql = f"SELECT id FROM {Customer._meta.db_table} WHERE created_at >= %s AND created_at < %s"  # noqa: S608
-    params = created_between(period)
-    if scope is not None:
-        condition, ids = _among("salesperson_id", scope)
-        sql, params = sql + condition, params + ids
-    return {pk for (pk,) in _fetch(sql, params)}
-
-
 def _document(user, kind: str, day: date, group_by: str, measure: str, today: date) -> bytes | None:
     goods = group_by in GOODS_GROUPINGS
     if goods and measure == "received":  # no 业绩 by product: no rank, every row last; the general path
@@ -153,13 +140,13 @@ def _document(user, kind: str, day: date, group_by: str, measure: str, today: da
     table = [(-figures[m], r[1] or none_label, r[0] or None, figures, r[2] or "")
              for r in fetched for figures in (columns(r),)]
     pending: dict = {}
-    created: set = set()
+    created: dict = {}
     unlabelled = {r[0] for r in fetched if r[1] is None} - {0, None}  # labels not joined (a day's customers)
     if not goods:
         pending = {key: int(amount * 100) for key, amount in pending_received(user, period, group_by).items()}
-        created = _created(period, scope)
+        created = new_customers(user, period, group_by)  # {customer: 1}
         zeros = (0,) * 12
-        missing = (pending.keys() | created) - set(map(itemgetter(2), table))
+        missing = (pending.keys() | created.keys()) - set(map(itemgetter(2), table))
         table += [(0, none_label, key, zeros, "") for key in missing]
         unlabelled |= missing
     if unlabelled:
@@ -190,7 +177,7 @@ def _document(user, kind: str, day: date, group_by: str, measure: str, today: da
     totals = ReportRow(
         key=None, label="合计", measure=measure, is_total=True, current=current, previous=previous,
         last_year=last_year, pending_received=None if goods else from_fen(sum(pending.values())),
-        new_customers=None if goods else len(created), target=company_target(targets(user, period), scope))
+        new_customers=None if goods else sum(created.values()), target=company_target(targets(user, period), scope))
     if out:
         out[0] = out[0][1:]  # each row is written after a comma
     return b"".join((orjson.dumps(head_out(head))[:-1], b',"rows":[', *out, b'],"totals":', orjson.dumps(row_out(totals)),
