@@ -268,6 +268,13 @@ def _label_join(group_by: str, *, rollups: bool) -> tuple[str, str, str]:
     return "", "NULL", "NULL"
 
 
+def _sum_fen() -> str:
+    """The SUM of fen amounts: on PostgreSQL ``bigint_sum`` (ledger migration 0006), whose bigint total is
+    integer fen for the driver and is cheap to combine across parallel workers; its own SUM(bigint) answers
+    numeric (Decimals) and hands totals between workers as numeric (a year by customer: 990 → 630 ms)."""
+    return "bigint_sum" if connection.vendor == "postgresql" else "SUM"
+
+
 def figures_sql(group_by: str, spans: int, *, rollups: bool, scope_size: int | None) -> tuple[str, list[str]]:
     """The SQL of ``period_figures`` for ``spans`` distinct date spans and the names of its figure columns
     (``p<i>_<measure>``), with placeholders for each span's (start, end) per measure, then each span's
@@ -282,9 +289,7 @@ def figures_sql(group_by: str, spans: int, *, rollups: bool, scope_size: int | N
         for m in measures:
             kinds = ", ".join(f"'{k}'" for k in sorted(MEASURES[m]))
             names.append(f"p{i}_{m}")
-            # BIGINT: PostgreSQL sums bigints as numeric, which the driver would turn into Decimals
-            sums.append(f"CAST(SUM(CASE WHEN {day} BETWEEN %s AND %s AND f.kind IN ({kinds}) THEN f.amount ELSE 0 END)"
-                        " AS BIGINT)")
+            sums.append(f"{_sum_fen()}(CASE WHEN {day} BETWEEN %s AND %s AND f.kind IN ({kinds}) THEN f.amount ELSE 0 END)")
     all_kinds = ", ".join(f"'{k}'" for k in _kinds(measures))
     where = [f"({' OR '.join(where_spans)})", f"f.kind IN ({all_kinds})"]
     if scope_size is not None:
@@ -410,19 +415,30 @@ def pending_received(user, period: ReportPeriod, group_by: str) -> dict:
     return {k: from_fen(fen or 0) for k, fen in _fetch(f"{sql} GROUP BY {key}", params)}
 
 
-def new_customers(user, period: ReportPeriod, group_by: str) -> dict:
-    """{key: customers created (建档) in the period}, per their salesperson."""
+def _created_in(user, period: ReportPeriod, columns: str, group_by: str = "customer") -> list[tuple]:
+    """``columns`` of the customers created (建档) in the period that the user may see (per their
+    salesperson), grouped by ``group_by``'s key."""
     scope = salesperson_scope(user)
     if scope is not None and not scope:
-        return {}
-    key = _CUSTOMER_KEYS[group_by]
-    sql = (f"SELECT {key}, COUNT(*) FROM {Customer._meta.db_table} c {_SALESPERSON_JOIN if group_by == 'team' else ''} "  # noqa: S608
+        return []
+    sql = (f"SELECT {columns} FROM {Customer._meta.db_table} c {_SALESPERSON_JOIN if group_by == 'team' else ''} "  # noqa: S608
            "WHERE c.created_at >= %s AND c.created_at < %s")
     params = created_between(period)
     if scope is not None:
         condition, ids = _among("c.salesperson_id", scope)
         sql, params = sql + condition, params + ids
-    return dict(_fetch(f"{sql} GROUP BY {key}", params))
+    return _fetch(f"{sql} GROUP BY {_CUSTOMER_KEYS[group_by]}", params)
+
+
+def new_customers(user, period: ReportPeriod, group_by: str) -> dict:
+    """{key: customers created (建档) in the period}, per their salesperson."""
+    return dict(_created_in(user, period, f"{_CUSTOMER_KEYS[group_by]}, COUNT(*)", group_by))
+
+
+def new_customer_labels(user, period: ReportPeriod) -> dict[int, tuple[str, str]]:
+    """{customer: (name, code)} of ``new_customers`` by customer: the rows of a report by customer that has
+    thousands of new customers without a figure are labelled from the same read."""
+    return {key: (name, code) for key, name, code in _created_in(user, period, "c.id, c.name, c.code")}
 
 
 @dataclass(frozen=True)
