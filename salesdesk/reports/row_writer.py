@@ -4,9 +4,10 @@ the query's tuples.
 A year grouped by customer has about 90,000 rows, a day by product about a thousand. Building each as
 ``Figures`` and ``ReportRow`` objects, then as a dict, then as JSON took longer than the query itself
 (docs/performance.md, issue 11). This path reads the same figures, pending money, new customers and labels
-as ``queries.sales_report`` (the same queries), keeps each row as one tuple of integers, sorts and ranks
-the tuples as ``queries._rank_and_sort`` does, and writes each row with one %-format of a fixed template.
-The totals are written by ``json_out.row_out`` from a ``ReportRow``, like every other report's.
+as ``queries.sales_report`` (the same queries). It writes each row while the figures arrive
+(``core.db.stream_rows``), with %-formats of fixed templates, in two parts around its rank; then sorts and
+ranks the rows as ``queries._rank_and_sort`` does and joins the parts once. The totals are summed as the
+rows are read and written by ``json_out.row_out`` from a ``ReportRow``, like every other report's.
 
 Money is written as ``"%.2f" % (fen / 100)``: exact for any amount below ``EXACT_FEN`` (a float holds such
 a value to well under half a fen), which a property test holds equal to ``json_out._yuan``. A report with
