@@ -169,19 +169,20 @@ def _document(user, kind: str, day: date, group_by: str, measure: str, today: da
     table: list[tuple] = []
     unlabelled: list[tuple] = []
     sums = [0] * (3 * width)  # the totals' figures, summed while each row is at hand
+    listed: set = set()  # the keys with figures
     with closing(stream_rows(sql, params)) as rows:
         for r in rows:
             figures, key = columns(r), r[0] or None
             if max(figures) >= EXACT_FEN or min(figures) <= -EXACT_FEN:
                 return None
             sums = list(map(add, sums, figures))
+            listed.add(key)
             if r[1] is None and key is not None:
                 unlabelled.append((-figures[m], key, figures))
                 continue
             label, detail = r[1] or none_label, r[2] or ""
             table.append((-figures[m], label, key, *parts(key, label, detail, figures)))
     zeros = (0,) * (3 * width)
-    listed = {t[2] for t in table} | {t[1] for t in unlabelled}
     for key in created.keys() - listed:  # new customers without a figure, labelled from their own read
         label, detail = created[key][0] or none_label, created[key][1] or ""
         table.append((0, label, key, *parts(key, label, detail, zeros)))
